@@ -1,0 +1,103 @@
+# Thin entry points. The build itself is CMake: see CMakePresets.json and cmake/.
+#   make demo | test | bench     everything they need is done first
+#   make deps                    Debian packages (installs them when run as root)
+#   make kokkos                  build Kokkos + Kokkos Kernels into .deps/prefix, once
+# Your own Kokkos wins: make test Kokkos_ROOT=/opt/kokkos (or CMAKE_PREFIX_PATH, or
+# SMUP_KOKKOS=user|bootstrap|debian to force a source).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := test
+MAKEFLAGS += --no-print-directory
+
+PRESET ?= release
+BUILD_DIR := build/$(PRESET)
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+TEST_JOBS ?= 2
+BENCH_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
+BENCH_ARGS ?=
+
+DEBIAN_PACKAGES := cmake g++ make catch2 libbenchmark-dev libopenblas-dev zlib1g-dev \
+                   libtrilinos-kokkos-dev libtrilinos-kokkos-kernels-dev
+
+CMAKE_ARGS ?=
+ifneq ($(strip $(Kokkos_ROOT)),)
+CMAKE_ARGS += -DKokkos_ROOT=$(Kokkos_ROOT)
+endif
+ifneq ($(strip $(SMUP_KOKKOS)),)
+CMAKE_ARGS += -DSMUP_KOKKOS=$(SMUP_KOKKOS)
+endif
+
+.PHONY: deps kokkos configure build demo test bench clean distclean
+
+deps:
+	@if ! command -v dpkg-query >/dev/null; then \
+	  echo "make deps: not a Debian system; make sure these (or equivalents) are installed:"; \
+	  echo "  $(DEBIAN_PACKAGES)"; exit 0; \
+	fi; \
+	missing=""; \
+	for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "make deps: Debian packages present"; exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then \
+	  echo "make deps: installing$$missing"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	else \
+	  echo "make deps: missing Debian packages; install them with:"; \
+	  echo "  sudo apt-get install$$missing"; \
+	  exit 1; \
+	fi
+
+# Skipped when the user brings a Kokkos: it would take precedence anyway.
+kokkos:
+	@if [ -n "$(Kokkos_ROOT)" ]; then \
+	  echo "make kokkos: using Kokkos_ROOT=$(Kokkos_ROOT); nothing to bootstrap"; \
+	elif [ "$(SMUP_KOKKOS)" = user ] || [ "$(SMUP_KOKKOS)" = debian ]; then \
+	  echo "make kokkos: SMUP_KOKKOS=$(SMUP_KOKKOS); nothing to bootstrap"; \
+	else \
+	  found=""; \
+	  IFS=: read -ra prefixes <<<"$${CMAKE_PREFIX_PATH:-}"; \
+	  for p in "$${prefixes[@]}"; do \
+	    [ -n "$$p" ] || continue; \
+	    for c in "$$p"/lib*/cmake/Kokkos "$$p"/lib/*/cmake/Kokkos "$$p"/share/cmake/Kokkos \
+	             "$$p"/cmake/Kokkos "$$p"; do \
+	      if [ -f "$$c/KokkosConfig.cmake" ] || [ -f "$$c/kokkos-config.cmake" ]; then found="$$c"; break 2; fi; \
+	    done; \
+	  done; \
+	  if [ -n "$$found" ]; then \
+	    echo "make kokkos: CMAKE_PREFIX_PATH has a Kokkos ($$found); nothing to bootstrap"; \
+	  else \
+	    ./cmake/bootstrap-kokkos.sh; \
+	  fi; \
+	fi
+
+configure: deps kokkos
+	cmake --preset $(PRESET) $(CMAKE_ARGS)
+
+build: configure
+	cmake --build --preset $(PRESET) --parallel $(JOBS)
+
+demo: build
+	./$(BUILD_DIR)/examples/example_00_hp_table
+
+test: build
+	OMP_NUM_THREADS=2 OMP_PROC_BIND=false ctest --preset $(PRESET) -j$(TEST_JOBS)
+
+# The OPENBLAS_* overrides some environments export force a slower kernel; unset them
+# for our run only. The JSON records the kernel and the environment used.
+bench: configure
+	cmake --build --preset $(PRESET) --target smup_bench --parallel $(JOBS)
+	mkdir -p bench-results
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+	  OMP_NUM_THREADS=$(BENCH_THREADS) OMP_PROC_BIND=false \
+	  ./$(BUILD_DIR)/bench/smup_bench \
+	  --benchmark_out=bench-results/smup_bench-$$(date +%Y%m%d-%H%M%S).json \
+	  --benchmark_out_format=json $(BENCH_ARGS)
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf .deps

@@ -1,0 +1,45 @@
+#pragma once
+/// Parameter roles and optimizer families: the two keys of every scaling rule.
+
+#include <array>
+#include <string_view>
+
+namespace smup {
+
+/// What a tensor does in the network; the parameterization scales each role differently.
+enum class Role {
+  input,     ///< input / embedding weights: finite fan-in, width-sized fan-out
+  hidden,    ///< width x width matrices, the only ones that may be sparse
+  output,    ///< readout: width-sized fan-in, finite fan-out
+  bias,      ///< additive vectors of hidden and input layers
+  norm_gain, ///< per-feature gains of normalisation layers
+};
+
+inline constexpr std::array<Role, 5> all_roles{Role::input, Role::hidden, Role::output, Role::bias,
+                                               Role::norm_gain};
+
+/// Adam-like optimizers normalise the update per entry (Theta(lr)); SGD-like ones
+/// do not, so their learning-rate rules differ.
+enum class OptimizerFamily { adam, sgd };
+
+[[nodiscard]] constexpr std::string_view to_string(Role role) {
+  switch (role) {
+  case Role::input: return "input";
+  case Role::hidden: return "hidden";
+  case Role::output: return "output";
+  case Role::bias: return "bias";
+  case Role::norm_gain: return "norm_gain";
+  }
+  return "unknown";
+}
+
+[[nodiscard]] constexpr std::string_view to_string(OptimizerFamily family) {
+  return family == OptimizerFamily::adam ? "adam" : "sgd";
+}
+
+/// Matrices (input, hidden, output) have a fan-in; vectors (bias, norm gain) do not.
+[[nodiscard]] constexpr bool is_matrix(Role role) {
+  return role == Role::input || role == Role::hidden || role == Role::output;
+}
+
+} // namespace smup

@@ -1,0 +1,85 @@
+# Drives one `install` test: cmake -DMODE=<mode> ... -P run-consumer.cmake
+#   install           install the smup build PROJECT_BUILD_DIR into PREFIX
+#   find_package      build and run the consumer with find_package(smup)
+#                     (PREFIX_PATH = an install prefix, or smup_DIR = a build tree)
+#   debian            as find_package, with Kokkos forced to Debian's binaries
+#   add_subdirectory  build and run the consumer with add_subdirectory(SMUP_SOURCE_DIR)
+# Prints "SMUP_SKIP: <why>" (a skip for CTest) when the mode cannot run here.
+cmake_minimum_required(VERSION 3.22)
+
+function(run)
+  string(REPLACE ";" " " text "${ARGN}")
+  message(STATUS "run: ${text}")
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  message("${out}")
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${text}")
+  endif()
+  set(run_output "${out}" PARENT_SCOPE)
+endfunction()
+
+if(MODE STREQUAL "install")
+  file(REMOVE_RECURSE "${PREFIX}")
+  set(config_args "")
+  if(CONFIG)
+    set(config_args --config "${CONFIG}")
+  endif()
+  run("${CMAKE_COMMAND}" --install "${PROJECT_BUILD_DIR}" --prefix "${PREFIX}" ${config_args})
+  if(NOT EXISTS "${PREFIX}/include/smup/smup.hpp")
+    message(FATAL_ERROR "install did not put smup/smup.hpp under ${PREFIX}/include")
+  endif()
+  return()
+endif()
+
+set(args -S "${CONSUMER_SOURCE_DIR}" -B "${CONSUMER_BINARY_DIR}" -G "${GENERATOR}"
+         "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}")
+if(BUILD_TYPE)
+  list(APPEND args "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}")
+endif()
+
+if(MODE STREQUAL "add_subdirectory")
+  list(APPEND args -DSMUP_CONSUMER_MODE=add_subdirectory "-DSMUP_SOURCE_DIR=${SMUP_SOURCE_DIR}"
+                   "-DSMUP_DEPS_PREFIX=${SMUP_DEPS_PREFIX}")
+  if(KOKKOS_DIR)
+    list(APPEND args "-DKokkos_DIR=${KOKKOS_DIR}" "-DKokkosKernels_DIR=${KOKKOS_KERNELS_DIR}")
+  endif()
+elseif(MODE STREQUAL "find_package" OR MODE STREQUAL "debian")
+  list(APPEND args -DSMUP_CONSUMER_MODE=find_package)
+  if(PREFIX_PATH)
+    list(APPEND args "-DCMAKE_PREFIX_PATH=${PREFIX_PATH}")
+  endif()
+  if(smup_DIR)
+    list(APPEND args "-Dsmup_DIR=${smup_DIR}")
+  endif()
+  if(MODE STREQUAL "debian")
+    file(GLOB debian_configs /usr/lib/*/cmake/Kokkos/KokkosConfig.cmake
+                             /usr/lib/*/cmake/KokkosKernels/KokkosKernelsConfig.cmake)
+    list(LENGTH debian_configs n)
+    if(n LESS 2 OR NOT EXISTS /usr/include/trilinos/Kokkos_Core.hpp)
+      message("SMUP_SKIP: Debian's libtrilinos-kokkos-dev and libtrilinos-kokkos-kernels-dev "
+              "are not installed (apt-get install libtrilinos-kokkos-dev libtrilinos-kokkos-kernels-dev)")
+      return()
+    endif()
+    list(APPEND args -DSMUP_KOKKOS=debian)
+  endif()
+else()
+  message(FATAL_ERROR "unknown MODE '${MODE}'")
+endif()
+
+# A fresh tree each time, so no cached answer hides a broken package.
+file(REMOVE_RECURSE "${CONSUMER_BINARY_DIR}")
+run("${CMAKE_COMMAND}" ${args})
+if(MODE STREQUAL "debian" AND NOT run_output MATCHES "source: debian")
+  message(FATAL_ERROR "the consumer did not use Debian's Kokkos")
+endif()
+run("${CMAKE_COMMAND}" --build "${CONSUMER_BINARY_DIR}")
+
+find_program(consumer NAMES consumer PATHS "${CONSUMER_BINARY_DIR}"
+  PATH_SUFFIXES Release Debug RelWithDebInfo MinSizeRel NO_DEFAULT_PATH NO_CACHE)
+if(NOT consumer)
+  message(FATAL_ERROR "no consumer executable in ${CONSUMER_BINARY_DIR}")
+endif()
+run("${consumer}")
+if(NOT run_output MATCHES "smup consumer: ratio 1/2")
+  message(FATAL_ERROR "unexpected consumer output")
+endif()
