@@ -84,3 +84,17 @@
 #define SMUP_DIAG_PATTERN_NOT_TAGGED                                                               \
   "smup::SparsityPattern: the type does not opt in. A pattern declares "                           \
   "'using sparsity_concept = smup::sparsity_tag;', a name and its density facts. Add them."
+
+// storage formats and kernels
+#define SMUP_DIAG_MATRIX_EMPTY                                                                     \
+  "smup::SparseWeights: rows and columns must both be at least 1. A weight matrix maps fan-in "   \
+  "to fan-out features. Pass positive extents."
+#define SMUP_DIAG_NM_SHAPE                                                                         \
+  "smup::NM<N, M>: the fan-in (columns) must be a multiple of M. N:M sparsity keeps N weights "   \
+  "in every group of M consecutive inputs. Pad the fan-in or pick an M that divides it."
+#define SMUP_DIAG_BLOCK_SHAPE                                                                      \
+  "smup::Block<R, C>: rows must be a multiple of R and columns a multiple of C. The matrix is "   \
+  "tiled by whole R x C blocks. Pick block sizes that divide both extents."
+#define SMUP_DIAG_STATIC_DENSITY_MISMATCH                                                          \
+  "smup::SparseWeights: the density passed differs from the pattern's own. Dense and NM<N, M> "   \
+  "fix their density in the type. Omit the density or pass the pattern's."
