@@ -13,6 +13,15 @@
 #include <smup/core/error.hpp>
 #include <smup/core/ratio.hpp>
 
+// Constant evaluation never fuses a*b-c into one rounding; a build that contracts
+// (g++ -march=native with fused multiply-add) would, and the run-time table would
+// then differ from the compile-time one in the last bit. Forbid it here.
+#if defined(__GNUC__) && !defined(__clang__)
+#define SMUP_DETAIL_NO_FP_CONTRACT __attribute__((optimize("fp-contract=off")))
+#else
+#define SMUP_DETAIL_NO_FP_CONTRACT
+#endif
+
 namespace smup {
 
 namespace detail {
@@ -29,7 +38,10 @@ constexpr double integer_power(double x, std::int64_t k) {
 }
 
 /// The positive q-th root of y > 0 by Newton's method; usable in constant expressions.
-constexpr double root(double y, std::int64_t q) {
+SMUP_DETAIL_NO_FP_CONTRACT constexpr double root(double y, std::int64_t q) {
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
   if (q == 1 || y == 0.0 || y - y != 0.0) return y; // 0, inf and NaN have no scale to find
   // Start at the power of two just above y^(1/q): from a far start Newton only
   // creeps by (q-1)/q per step and stopped short (1024^(5/8) = 76.1 came out 354.8).
