@@ -8,17 +8,13 @@
 #include <string_view>
 #include <type_traits>
 
+#include "support.hpp"
+
 namespace {
 
+using namespace smup_static_test;
+
 using smup::ratio;
-
-constexpr double abs_of(double x) { return x < 0 ? -x : x; }
-constexpr bool close(double got, double want) { return abs_of(got - want) <= 1e-15 * abs_of(want); }
-
-template <auto F>
-concept constant_evaluable = requires {
-  typename std::bool_constant<((void)F(), true)>;
-};
 
 // The exponents themselves.
 static_assert(smup::SP::attention_logit_exponent == ratio{-1, 2});

@@ -9,14 +9,13 @@
 #include <string_view>
 #include <type_traits>
 
+#include "support.hpp"
+
 namespace {
 
-using smup::ratio;
+using namespace smup_static_test;
 
-template <auto F>
-concept constant_evaluable = requires {
-  typename std::bool_constant<((void)F(), true)>;
-};
+using smup::ratio;
 
 static_assert(smup::density_ratio<smup::Dense>() == ratio{1});
 static_assert(smup::density_ratio<smup::NM<2, 4>>() == ratio{1, 2});

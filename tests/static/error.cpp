@@ -7,12 +7,11 @@
 #include <string_view>
 #include <type_traits>
 
+#include "support.hpp"
+
 namespace {
 
-template <auto F>
-concept constant_evaluable = requires {
-  typename std::bool_constant<((void)F(), true)>;
-};
+using namespace smup_static_test;
 
 // Callers can catch it as the standard exception for bad arguments.
 static_assert(std::is_base_of_v<std::invalid_argument, smup::error>);

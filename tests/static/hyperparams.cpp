@@ -4,14 +4,13 @@
 #include <limits>
 #include <type_traits>
 
+#include "support.hpp"
+
 namespace {
 
-using smup::HyperParams;
+using namespace smup_static_test;
 
-template <auto F>
-concept constant_evaluable = requires {
-  typename std::bool_constant<((void)F(), true)>;
-};
+using smup::HyperParams;
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double inf = std::numeric_limits<double>::infinity();

@@ -9,20 +9,16 @@
 #include <cstddef>
 #include <type_traits>
 
+#include "support.hpp"
+
 namespace {
+
+using namespace smup_static_test;
 
 using smup::HyperParams;
 using smup::LayerHyperParams;
 using smup::ratio;
 using smup::Role;
-
-constexpr double abs_of(double x) { return x < 0 ? -x : x; }
-constexpr bool close(double got, double want) { return abs_of(got - want) <= 1e-15 * abs_of(want); }
-
-template <auto F>
-concept constant_evaluable = requires {
-  typename std::bool_constant<((void)F(), true)>;
-};
 
 // Tuned on a dense model of width 128; used at width 1024 (m_d = 8), density 1/16.
 constexpr HyperParams hp{.sigma = 0.05,

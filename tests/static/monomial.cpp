@@ -3,21 +3,14 @@
 
 #include <type_traits>
 
+#include "support.hpp"
+
 namespace {
+
+using namespace smup_static_test;
 
 using smup::Monomial;
 using smup::ratio;
-
-constexpr double abs_of(double x) { return x < 0 ? -x : x; }
-// Relative closeness for irrational values; 1e-15 is a few ulp.
-constexpr bool close(double got, double want, double rel = 1e-15) {
-  return abs_of(got - want) <= rel * abs_of(want);
-}
-
-template <auto F>
-concept constant_evaluable = requires {
-  typename std::bool_constant<((void)F(), true)>;
-};
 
 // Building blocks.
 static_assert(Monomial{} == smup::unit_scaling);

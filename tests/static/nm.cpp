@@ -3,15 +3,14 @@
 
 #include <type_traits>
 
+#include "support.hpp"
+
 namespace {
+
+using namespace smup_static_test;
 
 using smup::NM;
 using smup::ratio;
-
-template <auto F>
-concept constant_evaluable = requires {
-  typename std::bool_constant<((void)F(), true)>;
-};
 
 static_assert(smup::SparsityPattern<NM<2, 4>> && smup::StaticDensityPattern<NM<2, 4>>);
 static_assert(NM<2, 4>::density == ratio{1, 2});

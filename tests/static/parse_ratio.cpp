@@ -3,15 +3,14 @@
 
 #include <type_traits>
 
+#include "support.hpp"
+
 namespace {
+
+using namespace smup_static_test;
 
 using smup::parse_ratio;
 using smup::ratio;
-
-template <auto F>
-concept constant_evaluable = requires {
-  typename std::bool_constant<((void)F(), true)>;
-};
 
 // Accepted forms.
 static_assert(parse_ratio("1") == ratio{1});

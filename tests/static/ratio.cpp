@@ -7,7 +7,11 @@
 #include <limits>
 #include <type_traits>
 
+#include "support.hpp"
+
 namespace {
+
+using namespace smup_static_test;
 
 using smup::ratio;
 
@@ -87,11 +91,6 @@ static_assert(smup::density_ratio(ratio{1, 2}, ratio{1, 4}) == ratio{2});
 
 // Negative: a broken rule makes the expression non-constant (compile_fail/ pins the
 // message; here only that it is rejected, which a requires-expression can observe).
-template <auto F>
-concept constant_evaluable = requires {
-  typename std::bool_constant<((void)F(), true)>;
-};
-
 static_assert(constant_evaluable<[] { return ratio{1, 2}; }>);
 static_assert(!constant_evaluable<[] { return ratio{1, 0}; }>);
 static_assert(!constant_evaluable<[] { return ratio{std::numeric_limits<std::int64_t>::min()}; }>);
