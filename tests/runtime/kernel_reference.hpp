@@ -10,12 +10,21 @@
 
 #include "catch.hpp"
 
+#include <smup/kernels/views.hpp>
+#include <smup/kernels/views.hpp>
 #include <smup/sparsity/counter_hash.hpp>
 
 namespace smup_test {
 
 template <class Scalar>
 using HostMatrix = Kokkos::View<Scalar**, Kokkos::LayoutRight, Kokkos::HostSpace>;
+
+/// A host copy that never aliases `v` (create_mirror_view would, on host spaces).
+template <class View> auto host_copy(View const& v) {
+  auto copy = Kokkos::create_mirror(Kokkos::HostSpace{}, v);
+  Kokkos::deep_copy(copy, v);
+  return copy;
+}
 
 /// Deterministic values in [-1, 1) for weights and activations.
 template <class View> void fill_uniform(View const& v, std::uint64_t seed) {
@@ -58,9 +67,10 @@ template <class Weights> void check_kernels_against_dense(Weights& w, std::int64
   fill_uniform(x, 12);
   fill_uniform(dy, 13);
 
-  smup::forward(w, x, y);
-  smup::backward_data(w, dy, dx);
-  smup::weight_gradient(w, dy, x, dw);
+  // Unqualified: found by argument-dependent lookup in each pattern's header.
+  forward(w, x, y);
+  backward_data(w, dy, dx);
+  weight_gradient(w, dy, x, dw);
   E().fence();
 
   auto const dense = w.to_dense_host();
@@ -77,7 +87,7 @@ template <class Weights> void check_kernels_against_dense(Weights& w, std::int64
       }
 
   // The gradient comes back compressed; scatter it through a copy of the weights.
-  auto const saved = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, w.values());
+  auto const saved = host_copy(w.values());
   Kokkos::deep_copy(w.values(), dw);
   auto const dw_dense = w.to_dense_host();
   Kokkos::deep_copy(w.values(), saved);
