@@ -87,14 +87,27 @@
 
 // storage formats and kernels
 #define SMUP_DIAG_MATRIX_EMPTY                                                                     \
-  "smup::SparseWeights: rows and columns must both be at least 1. A weight matrix maps fan-in "   \
+  "smup::SparseWeights: rows and columns must both be at least 1. A weight matrix maps fan-in "    \
   "to fan-out features. Pass positive extents."
 #define SMUP_DIAG_NM_SHAPE                                                                         \
-  "smup::NM<N, M>: the fan-in (columns) must be a multiple of M. N:M sparsity keeps N weights "   \
+  "smup::NM<N, M>: the fan-in (columns) must be a multiple of M. N:M sparsity keeps N weights "    \
   "in every group of M consecutive inputs. Pad the fan-in or pick an M that divides it."
 #define SMUP_DIAG_BLOCK_SHAPE                                                                      \
-  "smup::Block<R, C>: rows must be a multiple of R and columns a multiple of C. The matrix is "   \
+  "smup::Block<R, C>: rows must be a multiple of R and columns a multiple of C. The matrix is "    \
   "tiled by whole R x C blocks. Pick block sizes that divide both extents."
 #define SMUP_DIAG_STATIC_DENSITY_MISMATCH                                                          \
-  "smup::SparseWeights: the density passed differs from the pattern's own. Dense and NM<N, M> "   \
+  "smup::SparseWeights: the density passed differs from the pattern's own. Dense and NM<N, M> "    \
   "fix their density in the type. Omit the density or pass the pattern's."
+
+// layers, models and optimizers
+#define SMUP_DIAG_LINEAR_ROLE                                                                      \
+  "smup::Linear: the role must be Role::input, Role::hidden or Role::output. Biases and norm "     \
+  "gains are vectors that belong to a layer, not layers of their own. Pick a matrix role."
+#define SMUP_DIAG_SPARSE_NON_HIDDEN_LAYER                                                          \
+  "smup::Linear: only hidden layers may be sparse. SmuP defines density scaling for hidden "       \
+  "matrices only: embeddings and the readout have a finite fan-in or fan-out and stay dense. "     \
+  "Use smup::Dense for Role::input and Role::output."
+#define SMUP_DIAG_OPTIMIZER_PARAMETERIZATION                                                       \
+  "smup::optimizer: the optimizer's parameterization differs from the model's. Learning rates "    \
+  "and initialisation must follow the same rules or the transfer breaks. Use the model's "         \
+  "parameterization for the optimizer too."

@@ -16,6 +16,7 @@ template <class T> KOKKOS_INLINE_FUNCTION T exp(T x) { return SMUP_DETAIL_KOKKOS
 template <class T> KOKKOS_INLINE_FUNCTION T log(T x) { return SMUP_DETAIL_KOKKOS_MATH::log(x); }
 template <class T> KOKKOS_INLINE_FUNCTION T sqrt(T x) { return SMUP_DETAIL_KOKKOS_MATH::sqrt(x); }
 template <class T> KOKKOS_INLINE_FUNCTION T tanh(T x) { return SMUP_DETAIL_KOKKOS_MATH::tanh(x); }
+template <class T> KOKKOS_INLINE_FUNCTION T cos(T x) { return SMUP_DETAIL_KOKKOS_MATH::cos(x); }
 
 #undef SMUP_DETAIL_KOKKOS_MATH
 

@@ -21,8 +21,7 @@ namespace detail {
 template <class> inline constexpr bool no_storage_for_pattern = false;
 } // namespace detail
 
-template <class Pattern, class ExecutionSpace = Kokkos::DefaultExecutionSpace,
-          class Scalar = float>
+template <class Pattern, class ExecutionSpace = Kokkos::DefaultExecutionSpace, class Scalar = float>
 class SparseWeights {
   static_assert(check_sparsity_pattern<Pattern>());
   static_assert(detail::no_storage_for_pattern<Pattern>,
@@ -30,5 +29,24 @@ class SparseWeights {
                 "pattern needs a specialisation of SparseWeights with its kernels. Include the "
                 "pattern's header under smup/kernels/ or write the specialisation.");
 };
+
+namespace detail {
+
+// Code that has members named forward/backward_data (layers) calls the kernels
+// through these: unqualified calls here find each pattern's overload by
+// argument-dependent lookup, wherever its header was included.
+template <class W, class X, class Y> void run_forward(W const& w, X const& x, Y const& y) {
+  forward(w, x, y);
+}
+template <class W, class DY, class DX>
+void run_backward_data(W const& w, DY const& dy, DX const& dx) {
+  backward_data(w, dy, dx);
+}
+template <class W, class DY, class X, class DW>
+void run_weight_gradient(W const& w, DY const& dy, X const& x, DW const& dw) {
+  weight_gradient(w, dy, x, dw);
+}
+
+} // namespace detail
 
 } // namespace smup

@@ -1,0 +1,5 @@
+#pragma once
+/// Every storage format with its kernels, so that a layer or model works with any
+/// sparsity pattern without the user naming a kernel header.
+
+#include <smup/kernels/dense.hpp>
