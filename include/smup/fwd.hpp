@@ -21,6 +21,7 @@ struct StabilityReport;
 struct sparsity_tag;
 struct Dense;
 struct Unstructured;
+struct BalancedUnstructured;
 template <int N, int M> struct NM;
 template <int R, int C> struct Block;
 

@@ -24,8 +24,46 @@
 #include <smup/parameterization/stability.hpp>
 
 #include <smup/sparsity/block.hpp>
+#include <smup/sparsity/block_mask.hpp>
 #include <smup/sparsity/concepts.hpp>
+#include <smup/sparsity/counter_hash.hpp>
 #include <smup/sparsity/dense.hpp>
 #include <smup/sparsity/density.hpp>
 #include <smup/sparsity/nm.hpp>
+#include <smup/sparsity/nm_mask.hpp>
 #include <smup/sparsity/unstructured.hpp>
+#include <smup/sparsity/unstructured_mask.hpp>
+
+#include <smup/kernels/bsr.hpp>
+#include <smup/kernels/csr.hpp>
+#include <smup/kernels/dense.hpp>
+#include <smup/kernels/extents.hpp>
+#include <smup/kernels/formats.hpp>
+#include <smup/kernels/math.hpp>
+#include <smup/kernels/nm.hpp>
+#include <smup/kernels/sparse_weights.hpp>
+#include <smup/kernels/storage_bytes.hpp>
+#include <smup/kernels/views.hpp>
+
+#include <smup/layers/activations.hpp>
+#include <smup/layers/init.hpp>
+#include <smup/layers/linear.hpp>
+#include <smup/layers/softmax_cross_entropy.hpp>
+
+#include <smup/optim/adam.hpp>
+#include <smup/optim/clip.hpp>
+#include <smup/optim/model_tensors.hpp>
+#include <smup/optim/schedule.hpp>
+#include <smup/optim/sgd.hpp>
+#include <smup/optim/tensor.hpp>
+
+#include <smup/models/mlp.hpp>
+
+#include <smup/io/fashion_mnist.hpp>
+#include <smup/io/idx.hpp>
+#include <smup/io/image_batches.hpp>
+
+#include <smup/diagnostics/coord_check.hpp>
+#include <smup/diagnostics/csv.hpp>
+#include <smup/diagnostics/svg_plot.hpp>
+#include <smup/diagnostics/sweep.hpp>

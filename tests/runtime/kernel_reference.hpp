@@ -11,13 +11,12 @@
 #include "catch.hpp"
 
 #include <smup/kernels/views.hpp>
-#include <smup/kernels/views.hpp>
 #include <smup/sparsity/counter_hash.hpp>
 
 namespace smup_test {
 
-template <class Scalar>
-using HostMatrix = Kokkos::View<Scalar**, Kokkos::LayoutRight, Kokkos::HostSpace>;
+template <class Scalar> using HostMatrix =
+    Kokkos::View<Scalar**, Kokkos::LayoutRight, Kokkos::HostSpace>;
 
 /// A host copy that never aliases `v` (create_mirror_view would, on host spaces).
 template <class View> auto host_copy(View const& v) {
@@ -31,11 +30,13 @@ template <class View> void fill_uniform(View const& v, std::uint64_t seed) {
   auto h = Kokkos::create_mirror_view(v);
   if constexpr (View::rank == 1) {
     for (std::size_t i = 0; i < h.extent(0); ++i)
-      h(i) = static_cast<typename View::value_type>(2.0 * smup::detail::uniform01(seed, i, 0) - 1.0);
+      h(i) =
+          static_cast<typename View::value_type>(2.0 * smup::detail::uniform01(seed, i, 0) - 1.0);
   } else {
     for (std::size_t i = 0; i < h.extent(0); ++i)
       for (std::size_t j = 0; j < h.extent(1); ++j)
-        h(i, j) = static_cast<typename View::value_type>(2.0 * smup::detail::uniform01(seed, i, j) - 1.0);
+        h(i, j) =
+            static_cast<typename View::value_type>(2.0 * smup::detail::uniform01(seed, i, j) - 1.0);
   }
   Kokkos::deep_copy(v, h);
 }
@@ -54,8 +55,8 @@ template <class A, class B> double relative_error(A const& a, B const& b) {
 /// Checks forward, backward-data and weight-gradient of `w` against dense products
 /// with its own dense (pruned entries zero) matrix, for a batch of `batch` columns.
 /// The weight gradient is compared at kept entries and must be zero elsewhere.
-template <class Weights> void check_kernels_against_dense(Weights& w, std::int64_t batch,
-                                                          double tolerance) {
+template <class Weights>
+void check_kernels_against_dense(Weights& w, std::int64_t batch, double tolerance) {
   using Scalar = typename Weights::scalar_type;
   using E = typename Weights::execution_space;
   std::int64_t const rows = w.rows(), cols = w.cols();
@@ -92,8 +93,10 @@ template <class Weights> void check_kernels_against_dense(Weights& w, std::int64
   auto const dw_dense = w.to_dense_host();
   Kokkos::deep_copy(w.values(), saved);
 
-  CHECK(relative_error(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, y), ry) <= tolerance);
-  CHECK(relative_error(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, dx), rdx) <= tolerance);
+  CHECK(relative_error(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, y), ry) <=
+        tolerance);
+  CHECK(relative_error(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace{}, dx), rdx) <=
+        tolerance);
   CHECK(relative_error(dw_dense, rdw) <= tolerance);
 }
 

@@ -18,4 +18,18 @@ static_assert(!smup::StaticDensityPattern<smup::Unstructured>);
 static_assert(!has_density_member<smup::Unstructured>);
 static_assert(std::is_empty_v<smup::Unstructured>);
 
+// The row-balanced variant: same facts, its own name.
+static_assert(smup::SparsityPattern<smup::BalancedUnstructured>);
+static_assert(smup::BalancedUnstructured::name == "unstructured-balanced");
+static_assert(!smup::StaticDensityPattern<smup::BalancedUnstructured>);
+static_assert(std::is_empty_v<smup::BalancedUnstructured>);
+static_assert(!std::is_same_v<smup::Unstructured, smup::BalancedUnstructured>);
+
+// Shape and density rules run in constant expressions; broken ones stop the build (see
+// compile_fail/unstructured_empty.cpp and unstructured_density.cpp).
+static_assert((smup::Unstructured::check_shape(1, 1), true));
+static_assert((smup::BalancedUnstructured::check_shape(4096, 3), true));
+static_assert(smup::Unstructured::check_density(smup::ratio{1, 16}) == smup::ratio{1, 16});
+static_assert(smup::BalancedUnstructured::check_density(smup::ratio{1}) == smup::ratio{1});
+
 } // namespace

@@ -38,9 +38,9 @@ public:
 
   /// For code generic over patterns: the density must be Dense's own, 1.
   SparseWeights(std::int64_t rows, std::int64_t cols, ratio density, std::uint64_t seed)
-      : SparseWeights((detail::require<SMUP_DIAG_STATIC_DENSITY_MISMATCH>(density == Dense::density),
-                       rows),
-                      cols, seed) {}
+      : SparseWeights(
+            (detail::require<SMUP_DIAG_STATIC_DENSITY_MISMATCH>(density == Dense::density), rows),
+            cols, seed) {}
 
   [[nodiscard]] std::int64_t rows() const { return rows_; }
   [[nodiscard]] std::int64_t cols() const { return cols_; }
@@ -86,23 +86,22 @@ namespace detail {
 
 // Every operand of one gemm call shares one device type, E's: Kokkos Kernels picks its
 // BLAS specialisation only when all three match, and E is where the product should run.
-template <class Scalar, class E>
-using GemmMatrix = Kokkos::View<Scalar**, Kokkos::LayoutRight,
-                                Kokkos::Device<E, typename E::memory_space>,
-                                Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
+template <class Scalar, class E> using GemmMatrix =
+    Kokkos::View<Scalar**, Kokkos::LayoutRight, Kokkos::Device<E, typename E::memory_space>,
+                 Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
 
 template <class E, class Scalar>
 GemmMatrix<Scalar const, E> dense_matrix(SparseWeights<Dense, E, Scalar> const& w) {
   return GemmMatrix<Scalar const, E>(w.values().data(), static_cast<std::size_t>(w.rows()),
-                                      static_cast<std::size_t>(w.cols()));
+                                     static_cast<std::size_t>(w.cols()));
 }
 
 } // namespace detail
 
 /// y = W x.   x: [cols][batch], y: [rows][batch].
-template <class E, class Scalar>
-void forward(SparseWeights<Dense, E, Scalar> const& w, Activations<Scalar, E> const& x,
-             Activations<Scalar, E> const& y) {
+template <class E, class Scalar> void forward(SparseWeights<Dense, E, Scalar> const& w,
+                                              Activations<Scalar, E> const& x,
+                                              Activations<Scalar, E> const& y) {
   detail::check_product_extents("forward", w.rows(), w.cols(), x, y);
   detail::GemmMatrix<Scalar const, E> const in = x;
   detail::GemmMatrix<Scalar, E> const out = y;
@@ -110,9 +109,9 @@ void forward(SparseWeights<Dense, E, Scalar> const& w, Activations<Scalar, E> co
 }
 
 /// dx = W^T dy.   dy: [rows][batch], dx: [cols][batch].
-template <class E, class Scalar>
-void backward_data(SparseWeights<Dense, E, Scalar> const& w, Activations<Scalar, E> const& dy,
-                   Activations<Scalar, E> const& dx) {
+template <class E, class Scalar> void backward_data(SparseWeights<Dense, E, Scalar> const& w,
+                                                    Activations<Scalar, E> const& dy,
+                                                    Activations<Scalar, E> const& dx) {
   detail::check_product_extents("backward_data", w.cols(), w.rows(), dy, dx);
   detail::GemmMatrix<Scalar const, E> const in = dy;
   detail::GemmMatrix<Scalar, E> const out = dx;

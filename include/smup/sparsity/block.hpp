@@ -6,10 +6,13 @@
 ///
 ///     using Pattern = smup::Block<32, 32>;
 ///     static_assert(Pattern::block_rows == 32 && !Pattern::has_static_density);
+///     Pattern::check_shape(4096, 1024);  // throws smup::error unless tiled by 32 x 32
 
+#include <cstdint>
 #include <string_view>
 
 #include <smup/core/diagnostics.hpp>
+#include <smup/core/error.hpp>
 #include <smup/sparsity/concepts.hpp>
 
 namespace smup {
@@ -22,6 +25,13 @@ template <int R, int C> struct Block {
   static constexpr bool has_static_density = false;
   static constexpr int block_rows = R;
   static constexpr int block_cols = C;
+
+  /// The matrix must be tiled by whole blocks. With static extents this is a compile
+  /// error in a constant expression; at run time it throws the same text.
+  static constexpr void check_shape(std::int64_t rows, std::int64_t cols) {
+    detail::require<SMUP_DIAG_MATRIX_EMPTY>(rows >= 1 && cols >= 1);
+    detail::require<SMUP_DIAG_BLOCK_SHAPE>(rows % R == 0 && cols % C == 0);
+  }
 };
 
 } // namespace smup

@@ -4,10 +4,13 @@
 /// and known to the compiler, so SmuP's density multiplier comes from the type.
 ///
 ///     static_assert(smup::NM<2, 4>::density == smup::ratio{1, 2});
+///     smup::NM<2, 4>::check_shape(4096, 1024);  // throws smup::error unless 4 divides 1024
 
+#include <cstdint>
 #include <string_view>
 
 #include <smup/core/diagnostics.hpp>
+#include <smup/core/error.hpp>
 #include <smup/core/ratio.hpp>
 #include <smup/sparsity/concepts.hpp>
 
@@ -23,6 +26,14 @@ template <int N, int M> struct NM {
   static constexpr int kept_per_group = N;
   static constexpr int group_size = M;
   static constexpr ratio density{N, M};
+
+  /// Groups run along the fan-in (columns), so it must hold whole groups. With static
+  /// extents this is a compile error in a constant expression; at run time it throws
+  /// the same text.
+  static constexpr void check_shape(std::int64_t rows, std::int64_t cols) {
+    detail::require<SMUP_DIAG_MATRIX_EMPTY>(rows >= 1 && cols >= 1);
+    detail::require<SMUP_DIAG_NM_SHAPE>(cols % M == 0);
+  }
 };
 
 } // namespace smup
