@@ -87,14 +87,22 @@ test: build
 
 # The OPENBLAS_* overrides some environments export force a slower kernel; unset them
 # for our run only. The JSON records the kernel and the environment used.
+# The suite runs with 1 thread (kernel efficiency), then with BENCH_THREADS (scaling);
+# both runs append to kernels.csv and machine.csv, then all three CSVs print as tables.
 bench: configure
 	cmake --build --preset $(PRESET) --target smup_bench --parallel $(JOBS)
 	mkdir -p bench-results
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
-	  OMP_NUM_THREADS=$(BENCH_THREADS) OMP_PROC_BIND=false \
-	  ./$(BUILD_DIR)/bench/smup_bench \
-	  --benchmark_out=bench-results/smup_bench-$$(date +%Y%m%d-%H%M%S).json \
-	  --benchmark_out_format=json $(BENCH_ARGS)
+	rm -f bench-results/kernels.csv bench-results/machine.csv bench-results/memory.csv
+	stamp=$$(date +%Y%m%d-%H%M%S); \
+	for threads in $(sort 1 $(BENCH_THREADS)); do \
+	  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+	    OMP_NUM_THREADS=$$threads OPENBLAS_NUM_THREADS=$$threads OMP_PROC_BIND=false \
+	    ./$(BUILD_DIR)/bench/smup_bench --smup_csv_dir=bench-results \
+	    --benchmark_out=bench-results/smup_bench-$$stamp-$${threads}t.json \
+	    --benchmark_out_format=json $(BENCH_ARGS); \
+	done
+	./bench/print-table.sh bench-results/machine.csv bench-results/kernels.csv \
+	  bench-results/memory.csv
 
 clean:
 	rm -rf build

@@ -1,14 +1,19 @@
 // Google Benchmark main for smup: one Kokkos lifetime for the whole run, and a JSON
 // context that records what the numbers depend on (Kokkos build, threads, BLAS kernel).
+// With --smup_csv_dir=DIR it also writes the suite's CSV files there (see suite.hpp).
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include <dlfcn.h>
 
 #include <Kokkos_Core.hpp>
 #include <benchmark/benchmark.h>
+
+#include "suite.hpp"
 
 namespace {
 
@@ -84,10 +89,46 @@ void record_blas() {
   benchmark::AddCustomContext("env_OPENBLAS_L2_SIZE", env_or("OPENBLAS_L2_SIZE", "(unset)"));
 }
 
+// Other work on the machine slows every subject; the record says how busy it was.
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  if (!(in >> one >> five >> fifteen)) return "unknown";
+  return one + " " + five + " " + fifteen;
+}
+
+// Which formats this binary measures (a pattern whose kernels are not built is left out).
+std::string measured_patterns() {
+  std::string out;
+  for (auto const& [name, subject] : smup_bench::registry().kernels)
+    if (("," + out + ",").find("," + subject.pattern + ",") == std::string::npos)
+      out += (out.empty() ? "" : ",") + subject.pattern;
+  return out;
+}
+
+// Takes --smup_csv_dir=DIR out of argv (Google Benchmark rejects flags it does not know).
+std::string take_csv_dir(int& argc, char* argv[]) {
+  constexpr std::string_view flag = "--smup_csv_dir=";
+  std::string dir;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view const arg = argv[i];
+    if (arg.starts_with(flag)) {
+      dir = arg.substr(flag.size());
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
+  argv[argc] = nullptr;
+  return dir;
+}
+
 } // namespace
 
 int main(int argc, char* argv[]) {
   Kokkos::ScopeGuard kokkos(argc, argv);
+  std::string const csv_dir = take_csv_dir(argc, argv);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
     return 1;
@@ -104,7 +145,14 @@ int main(int argc, char* argv[]) {
   benchmark::AddCustomContext("env_OMP_PROC_BIND", env_or("OMP_PROC_BIND", "(unset)"));
   record_blas();
 
-  benchmark::RunSpecifiedBenchmarks();
+  smup_bench::register_machine();
+  smup_bench::register_dense();
+  smup_bench::register_csr();
+  smup_bench::register_nm();
+  smup_bench::register_bsr();
+  benchmark::AddCustomContext("smup_bench_patterns", measured_patterns());
+  benchmark::AddCustomContext("load_average_at_start", load_average());
+  int const failed = smup_bench::run_and_report(csv_dir);
   benchmark::Shutdown();
-  return 0;
+  return failed == 0 ? 0 : 1;
 }
