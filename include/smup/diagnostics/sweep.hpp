@@ -1,0 +1,674 @@
+#pragma once
+/// A resumable hyper-parameter sweep: a grid of runs, one CSV line per finished run, and
+/// the learning-rate optimum of each group of curves.
+///
+///     auto runs = smup::sweep_grid({{"parameterization", {"SP", "muP", "SmuP"}},
+///                                   {"width", {"256"}},
+///                                   {"density", {"1", "1/4", "1/16"}}},
+///                                  smup::powers_of_two(-12, -6), {0, 1});
+///     smup::run_sweep(runs, {.csv = "demo-results/transfer.csv"},
+///                     [&](smup::RunSpec const& run) -> smup::RunResult {
+///                       auto density = smup::parse_ratio(run.at("density"));
+///                       ... train with run.lr and run.seed ...
+///                       return {.train_loss = t, .val_loss = v, .val_acc = acc};
+///                     });
+///     auto optima = smup::lr_optima(smup::read_sweep_results("demo-results/transfer.csv"),
+///                                   {"parameterization", "density"});
+///
+/// With keys parameterization, width, density (in that order) the default columns are the
+/// demo's header: parameterization,width,density,lr,seed,train_loss,val_loss,val_acc,diverged.
+///
+/// Resuming: every finished run is appended (and flushed) to the CSV at once. Started again
+/// with the same file, run_sweep skips the runs already there, matched by their key values,
+/// learning rate and seed, so an interrupted sweep continues where it stopped.
+///
+/// Divergence policy: a run counts as diverged, and is recorded with `nan` losses and
+/// diverged=1 while the sweep goes on, when the callback
+/// - returns a non-finite train or validation loss, or sets `diverged`, or
+/// - throws smup::RunDiverged (to stop a run early once its loss blows up).
+/// Any other exception (smup::error from a bad configuration, std::bad_alloc, ...) is a
+/// bug, not a result: it stops the sweep and propagates. The runs finished before it are
+/// already on disk, so rerunning after the fix resumes.
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <smup/core/error.hpp>
+#include <smup/diagnostics/csv.hpp>
+
+namespace smup {
+
+/// One run of a sweep: named key values (the CSV's key columns, in order), an LR and a seed.
+///
+///     smup::RunSpec run{.key = {{"parameterization", "SmuP"}, {"density", "1/16"}},
+///                       .lr = 0x1p-9, .seed = 1};
+///     std::string const& density = run.at("density");  // "1/16"
+struct RunSpec {
+  std::vector<std::pair<std::string, std::string>> key{};
+  double lr = 0;
+  std::uint64_t seed = 0;
+
+  /// The value of key column `name`; throws smup::error when the run has no such key.
+  [[nodiscard]] std::string const& at(std::string_view name) const {
+    for (auto const& [k, v] : key)
+      if (k == name) return v;
+    std::string names;
+    for (auto const& kv : key) names += (names.empty() ? "" : ", ") + kv.first;
+    detail::fail("smup::RunSpec: no key named '" + std::string(name) + "'. This run's keys are " +
+                 (names.empty() ? "none" : names) + ". Use one of them, or add it to the grid.");
+  }
+
+  /// "parameterization=SmuP density=1/16 lr=2^-9 seed=1", for progress lines and messages.
+  [[nodiscard]] std::string describe() const;
+};
+
+/// What a training run reports. Leave val_acc empty when there is none.
+///
+///     return smup::RunResult{.train_loss = 0.39, .val_loss = 0.41, .val_acc = 0.86};
+struct RunResult {
+  double train_loss = std::numeric_limits<double>::quiet_NaN();
+  double val_loss = std::numeric_limits<double>::quiet_NaN();
+  std::optional<double> val_acc{};
+  bool diverged = false;
+};
+
+/// Thrown by a sweep's callback to end a run as diverged; the sweep records it and goes on.
+///
+///     if (!std::isfinite(loss)) throw smup::RunDiverged("loss is nan at step " + ...);
+class RunDiverged : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// One key column of a grid and its values, e.g. `{"density", {"1", "1/4", "1/16"}}`.
+struct SweepAxis {
+  std::string name{};
+  std::vector<std::string> values{};
+};
+
+/// Where results go and how chatty the sweep is.
+///
+///     smup::SweepOptions{.csv = "transfer.csv",
+///                        .columns = {"parameterization", "width", "density", "lr", "seed",
+///                                    "train_loss", "val_loss", "val_acc", "diverged"}}
+struct SweepOptions {
+  std::filesystem::path csv{};
+  /// The CSV's columns, any order: every key name, lr, seed, train_loss, val_loss and
+  /// diverged, optionally val_acc. Empty: the keys, then lr, seed, train_loss, val_loss,
+  /// val_acc, diverged.
+  std::vector<std::string> columns{};
+  bool quiet = false; ///< no progress lines on stderr
+};
+
+/// What one call of run_sweep did: `diverged` counts among the runs executed by this call.
+struct SweepReport {
+  std::size_t total = 0;
+  std::size_t skipped = 0;
+  std::size_t executed = 0;
+  std::size_t diverged = 0;
+};
+
+/// A run read back from a sweep's CSV.
+struct SweepRecord {
+  RunSpec spec{};
+  RunResult result{};
+};
+
+/// Which loss picks the optimum.
+enum class SweepLoss { val, train };
+
+/// The LR optimum of one curve. `lr` and `loss` are the interpolated optimum: the vertex of
+/// the parabola in log2(lr) through the grid minimum and its two neighbours. They equal the
+/// grid point (`interpolated` false) when the minimum is at the grid's edge, a neighbour
+/// diverged, or the three points do not curve upward.
+///
+///     auto opt = smup::lr_optimum({{0x1p-10, 0.52}, {0x1p-9, 0.47}, {0x1p-8, 0.49}});
+///     std::log2(opt->lr);  // about -8.8
+struct LrOptimum {
+  double lr = 0;
+  double loss = 0;
+  double grid_lr = 0;
+  double grid_loss = 0;
+  bool interpolated = false;
+};
+
+/// The optimum of one seed's curve; empty when every run of that seed diverged.
+struct SeedOptimum {
+  std::uint64_t seed = 0;
+  std::optional<LrOptimum> optimum{};
+};
+
+/// Optima of one group (e.g. parameterization x density), per seed and for the mean over
+/// seeds. `mean_curve` is (lr, mean loss) sorted by lr, nan where any seed diverged.
+struct GroupOptimum {
+  std::vector<std::pair<std::string, std::string>> group{};
+  std::vector<SeedOptimum> per_seed{};
+  std::optional<LrOptimum> mean{};
+  std::vector<std::pair<double, double>> mean_curve{};
+  std::size_t runs = 0;
+  std::size_t diverged = 0;
+};
+
+namespace detail {
+
+inline constexpr std::string_view sweep_reserved[] = {"lr",       "seed",    "train_loss",
+                                                      "val_loss", "val_acc", "diverged"};
+
+inline bool is_sweep_reserved(std::string_view name) {
+  return std::find(std::begin(sweep_reserved), std::end(sweep_reserved), name) !=
+         std::end(sweep_reserved);
+}
+
+/// Shortest text that reads back as the same double ("nan", "inf" for the rest).
+inline std::string format_double(double v) {
+  if (std::isnan(v)) return "nan";
+  char buffer[64];
+  auto const r = std::to_chars(buffer, buffer + sizeof buffer, v);
+  return std::string(buffer, r.ptr);
+}
+
+inline bool parse_double(std::string_view text, double& out) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  auto const r = std::from_chars(text.data(), text.data() + text.size(), out);
+  return r.ec == std::errc{} && r.ptr == text.data() + text.size() && !text.empty();
+}
+
+inline bool parse_seed(std::string_view text, std::uint64_t& out) {
+  auto const r = std::from_chars(text.data(), text.data() + text.size(), out);
+  return r.ec == std::errc{} && r.ptr == text.data() + text.size() && !text.empty();
+}
+
+/// "2^-9" for powers of two (the usual LR grid), else "0.0003": for people, not for files.
+inline std::string format_lr(double lr) {
+  int exponent = 0;
+  if (std::isfinite(lr) && lr > 0 && std::frexp(lr, &exponent) == 0.5)
+    return "2^" + std::to_string(exponent - 1);
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6g", lr);
+  return buffer;
+}
+
+inline std::string format_duration(double seconds) {
+  char buffer[48];
+  if (!(seconds >= 0)) seconds = 0;
+  if (seconds < 60) {
+    std::snprintf(buffer, sizeof buffer, "%.1f s", seconds);
+  } else if (seconds < 3600) {
+    auto const s = static_cast<long long>(seconds + 0.5);
+    std::snprintf(buffer, sizeof buffer, "%lld min %02lld s", s / 60, s % 60);
+  } else {
+    auto const m = static_cast<long long>(seconds / 60 + 0.5);
+    std::snprintf(buffer, sizeof buffer, "%lld h %02lld min", m / 60, m % 60);
+  }
+  return buffer;
+}
+
+/// Identity of a run for resuming: key values, the LR as it reads back, and the seed.
+inline std::string run_identity(std::vector<std::string> const& key_values, double lr,
+                                std::uint64_t seed) {
+  std::string id;
+  for (auto const& v : key_values) id += v + '\x1f';
+  return id + format_double(lr) + '\x1f' + std::to_string(seed);
+}
+
+inline std::string run_identity(RunSpec const& run) {
+  std::vector<std::string> values;
+  for (auto const& kv : run.key) values.push_back(kv.second);
+  return run_identity(values, run.lr, run.seed);
+}
+
+/// Where each CSV column's text comes from.
+struct SweepColumn {
+  enum Kind { key, lr, seed, train_loss, val_loss, val_acc, diverged } kind = key;
+  std::size_t key_index = 0;
+};
+
+inline SweepColumn::Kind reserved_kind(std::string_view name) {
+  if (name == "lr") return SweepColumn::lr;
+  if (name == "seed") return SweepColumn::seed;
+  if (name == "train_loss") return SweepColumn::train_loss;
+  if (name == "val_loss") return SweepColumn::val_loss;
+  if (name == "val_acc") return SweepColumn::val_acc;
+  return SweepColumn::diverged;
+}
+
+/// Checks the grid and the columns together; returns the column layout.
+inline std::vector<SweepColumn> sweep_layout(std::vector<RunSpec> const& runs,
+                                             std::vector<std::string>& columns) {
+  std::string const entity = "smup::run_sweep";
+  auto const& first = runs.front().key;
+  std::set<std::string> key_names;
+  for (auto const& [name, value] : first) {
+    if (name.empty() || is_sweep_reserved(name) || !key_names.insert(name).second)
+      fail(entity + ": key name '" + name +
+           "' is empty, repeated, or one of lr, seed, train_loss, val_loss, val_acc, "
+           "diverged. Each key becomes its own CSV column. Rename it.");
+  }
+  std::set<std::string> seen;
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    auto const& run = runs[r];
+    bool same_keys = run.key.size() == first.size();
+    for (std::size_t i = 0; same_keys && i < first.size(); ++i)
+      same_keys = run.key[i].first == first[i].first;
+    if (!same_keys)
+      fail(entity + ": run " + std::to_string(r) + " (" + run.describe() +
+           ") has other key names than run 0 (" + runs.front().describe() +
+           "). All runs share one CSV layout. Give every run the same keys in the same order.");
+    if (!(std::isfinite(run.lr) && run.lr > 0))
+      fail(entity + ": run " + std::to_string(r) + " (" + run.describe() +
+           ") has a learning rate that is not a positive finite number. Such a run cannot "
+           "train. Fix the LR grid.");
+    if (!seen.insert(run_identity(run)).second)
+      fail(entity + ": run " + run.describe() +
+           " appears twice in the grid. Its second copy would be skipped as already done. "
+           "Remove the duplicate.");
+  }
+
+  if (columns.empty()) {
+    for (auto const& kv : first) columns.push_back(kv.first);
+    for (auto name : sweep_reserved) columns.emplace_back(name);
+  }
+  std::vector<SweepColumn> layout;
+  std::set<std::string> used;
+  for (auto const& c : columns) {
+    if (!used.insert(c).second)
+      fail(entity + ": column '" + c + "' is listed twice. Each column holds one value. " +
+           "List it once.");
+    if (is_sweep_reserved(c)) {
+      layout.push_back({reserved_kind(c), 0});
+      continue;
+    }
+    auto const it =
+        std::find_if(first.begin(), first.end(), [&](auto const& kv) { return kv.first == c; });
+    if (it == first.end())
+      fail(entity + ": column '" + c +
+           "' is neither a key of the runs nor one of lr, seed, train_loss, val_loss, val_acc, "
+           "diverged. The sweep would have nothing to write there. Add it to the runs' keys or "
+           "drop the column.");
+    layout.push_back({SweepColumn::key, static_cast<std::size_t>(it - first.begin())});
+  }
+  std::vector<std::string> required;
+  for (auto const& kv : first) required.push_back(kv.first);
+  for (auto name : {"lr", "seed", "train_loss", "val_loss", "diverged"})
+    required.emplace_back(name);
+  for (auto const& name : required)
+    if (!used.count(name))
+      fail(entity + ": the columns lack '" + name +
+           "'. Without it a finished run cannot be recognised or read back. Add the column.");
+  return layout;
+}
+
+inline std::vector<std::string> sweep_row(std::vector<SweepColumn> const& layout,
+                                          RunSpec const& run, RunResult const& result) {
+  std::vector<std::string> row;
+  for (auto const& c : layout) {
+    switch (c.kind) {
+    case SweepColumn::key: row.push_back(run.key[c.key_index].second); break;
+    case SweepColumn::lr: row.push_back(format_double(run.lr)); break;
+    case SweepColumn::seed: row.push_back(std::to_string(run.seed)); break;
+    case SweepColumn::train_loss: row.push_back(format_double(result.train_loss)); break;
+    case SweepColumn::val_loss: row.push_back(format_double(result.val_loss)); break;
+    case SweepColumn::val_acc:
+      row.push_back(result.val_acc ? format_double(*result.val_acc) : std::string{});
+      break;
+    case SweepColumn::diverged: row.push_back(result.diverged ? "1" : "0"); break;
+    }
+  }
+  return row;
+}
+
+} // namespace detail
+
+inline std::string RunSpec::describe() const {
+  std::string out;
+  for (auto const& [k, v] : key) out += k + "=" + v + " ";
+  return out + "lr=" + detail::format_lr(lr) + " seed=" + std::to_string(seed);
+}
+
+/// 2^first, 2^(first+1), ..., 2^last: the usual LR grid.
+///
+///     smup::powers_of_two(-12, -6);  // 2^-12 ... 2^-6, seven values
+[[nodiscard]] inline std::vector<double> powers_of_two(int first, int last) {
+  if (first > last)
+    detail::fail("smup::powers_of_two: first exponent " + std::to_string(first) + " exceeds last " +
+                 std::to_string(last) +
+                 ". The grid would be empty. Pass them in increasing order.");
+  std::vector<double> out;
+  for (int e = first; e <= last; ++e) out.push_back(std::ldexp(1.0, e));
+  return out;
+}
+
+/// Every combination of the axes' values, the LRs and the seeds. The first axis varies
+/// slowest and the seed fastest, so all seeds of one LR point finish together.
+///
+///     auto runs = smup::sweep_grid({{"density", {"1", "1/16"}}}, {0x1p-9, 0x1p-8}, {0, 1});
+///     // 8 runs: density=1 lr=2^-9 seed=0, density=1 lr=2^-9 seed=1, ...
+[[nodiscard]] inline std::vector<RunSpec> sweep_grid(std::vector<SweepAxis> const& axes,
+                                                     std::vector<double> const& lrs,
+                                                     std::vector<std::uint64_t> const& seeds) {
+  for (auto const& axis : axes)
+    if (axis.values.empty())
+      detail::fail("smup::sweep_grid: axis '" + axis.name +
+                   "' has no values. The grid would be empty. Give it at least one value.");
+  if (lrs.empty() || seeds.empty())
+    detail::fail("smup::sweep_grid: no learning rates or no seeds. The grid would be empty. "
+                 "Give at least one of each.");
+  std::vector<RunSpec> out;
+  std::vector<std::size_t> index(axes.size(), 0);
+  for (;;) {
+    std::vector<std::pair<std::string, std::string>> key;
+    for (std::size_t a = 0; a < axes.size(); ++a)
+      key.emplace_back(axes[a].name, axes[a].values[index[a]]);
+    for (double lr : lrs)
+      for (std::uint64_t seed : seeds) out.push_back({key, lr, seed});
+    std::size_t a = axes.size();
+    while (a > 0 && ++index[a - 1] == axes[a - 1].values.size()) index[--a] = 0;
+    if (a == 0) break;
+  }
+  return out;
+}
+
+/// Runs every run of `runs` not yet in `options.csv`, appending one CSV line as each ends.
+///
+///     auto report = smup::run_sweep(runs, {.csv = "transfer.csv", .quiet = true},
+///                                   [](smup::RunSpec const& r) { return train(r); });
+///     // report.executed, report.skipped, report.diverged
+///
+/// Prints `[k/N] <run> val_loss ... train_loss ... (<run time>, ETA <time>)` on stderr per
+/// run unless `quiet`. See the top of this header for the divergence policy. Throws
+/// smup::error before running anything if the grid or the columns are inconsistent, or if
+/// the CSV exists with another header.
+template <class Train> SweepReport run_sweep(std::vector<RunSpec> const& runs,
+                                             SweepOptions const& options, Train&& train) {
+  static_assert(std::invocable<Train&, RunSpec const&> &&
+                    std::convertible_to<std::invoke_result_t<Train&, RunSpec const&>, RunResult>,
+                "smup::run_sweep: the callback must be callable as RunResult(RunSpec const&). "
+                "The sweep passes each run and records what it returns. Take a "
+                "smup::RunSpec const& and return a smup::RunResult.");
+  SweepReport report;
+  report.total = runs.size();
+  if (runs.empty()) return report;
+  if (options.csv.empty())
+    detail::fail("smup::run_sweep: no CSV path. Results and resuming need a file. Set "
+                 "SweepOptions::csv.");
+  std::vector<std::string> columns = options.columns;
+  auto const layout = detail::sweep_layout(runs, columns);
+
+  CsvAppender out(options.csv, columns);
+  std::set<std::string> done;
+  {
+    std::vector<std::size_t> key_columns(runs.front().key.size());
+    std::size_t lr_column = 0, seed_column = 0;
+    for (std::size_t c = 0; c < layout.size(); ++c) {
+      if (layout[c].kind == detail::SweepColumn::key) key_columns[layout[c].key_index] = c;
+      if (layout[c].kind == detail::SweepColumn::lr) lr_column = c;
+      if (layout[c].kind == detail::SweepColumn::seed) seed_column = c;
+    }
+    auto const& rows = out.existing_rows();
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      double lr = 0;
+      std::uint64_t seed = 0;
+      if (!detail::parse_double(rows[r][lr_column], lr) ||
+          !detail::parse_seed(rows[r][seed_column], seed))
+        detail::fail("smup::run_sweep: '" + options.csv.string() + "' row " +
+                     std::to_string(r + 1) + " has lr '" + rows[r][lr_column] + "' and seed '" +
+                     rows[r][seed_column] +
+                     "', which do not read as numbers. Resuming matches runs by them. Fix or "
+                     "remove that row.");
+      std::vector<std::string> values;
+      for (auto c : key_columns) values.push_back(rows[r][c]);
+      done.insert(detail::run_identity(values, lr, seed));
+    }
+  }
+
+  std::vector<RunSpec const*> pending;
+  for (auto const& run : runs)
+    if (!done.count(detail::run_identity(run))) pending.push_back(&run);
+  report.skipped = runs.size() - pending.size();
+  if (!options.quiet && report.skipped > 0)
+    std::cerr << "smup sweep: " << report.skipped << " of " << runs.size()
+              << " runs are already in '" << options.csv.string() << "'; running the other "
+              << pending.size() << ".\n";
+
+  using clock = std::chrono::steady_clock;
+  auto const sweep_start = clock::now();
+  for (std::size_t k = 0; k < pending.size(); ++k) {
+    RunSpec const& run = *pending[k];
+    std::string const counter =
+        "[" + std::to_string(k + 1) + "/" + std::to_string(pending.size()) + "] ";
+    auto const run_start = clock::now();
+    RunResult result;
+    std::string reason;
+    try {
+      result = std::invoke(train, run);
+    } catch (RunDiverged const& e) {
+      result.diverged = true;
+      reason = e.what();
+    } catch (...) {
+      if (!options.quiet)
+        std::cerr << counter << run.describe() << " failed; the sweep stops (finished runs "
+                  << "are kept in '" << options.csv.string() << "').\n";
+      throw;
+    }
+    if (!result.diverged &&
+        (!std::isfinite(result.train_loss) || !std::isfinite(result.val_loss))) {
+      result.diverged = true;
+      reason = "non-finite loss";
+    }
+    if (result.diverged) {
+      double const nan = std::numeric_limits<double>::quiet_NaN();
+      result.train_loss = result.val_loss = nan;
+      result.val_acc = nan;
+      ++report.diverged;
+    }
+    out.append(detail::sweep_row(layout, run, result));
+    ++report.executed;
+
+    if (!options.quiet) {
+      auto const now = clock::now();
+      double const run_seconds = std::chrono::duration<double>(now - run_start).count();
+      double const total_seconds = std::chrono::duration<double>(now - sweep_start).count();
+      double const eta =
+          total_seconds / double(k + 1) * double(pending.size() - (k + 1)); // mean so far
+      std::string line = counter + run.describe();
+      if (result.diverged) {
+        line += "  diverged";
+        if (!reason.empty()) line += " (" + reason + ")";
+      } else {
+        char buffer[96];
+        std::snprintf(buffer, sizeof buffer, "  val_loss %.4f  train_loss %.4f", result.val_loss,
+                      result.train_loss);
+        line += buffer;
+        if (result.val_acc) {
+          std::snprintf(buffer, sizeof buffer, "  val_acc %.4f", *result.val_acc);
+          line += buffer;
+        }
+      }
+      line += "  (" + detail::format_duration(run_seconds) + ", ETA " +
+              detail::format_duration(eta) + ")\n";
+      std::cerr << line << std::flush;
+    }
+  }
+  return report;
+}
+
+/// Reads a sweep's CSV back. Columns other than lr, seed, train_loss, val_loss, val_acc and
+/// diverged are the key, in the file's order.
+///
+///     for (auto const& rec : smup::read_sweep_results("transfer.csv"))
+///       if (!rec.result.diverged) use(rec.spec.at("density"), rec.spec.lr, rec.result.val_loss);
+[[nodiscard]] inline std::vector<SweepRecord>
+read_sweep_results(std::filesystem::path const& path) {
+  std::string const entity = "smup::read_sweep_results";
+  CsvTable const table = read_csv(path);
+  for (auto name : {"lr", "seed", "train_loss", "val_loss", "diverged"})
+    if (std::find(table.header.begin(), table.header.end(), name) == table.header.end())
+      detail::fail(entity + ": '" + path.string() + "' has no column '" + name +
+                   "'. A sweep's CSV has lr, seed, train_loss, val_loss and diverged. Pass the "
+                   "file run_sweep wrote.");
+  std::vector<SweepRecord> out;
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    auto const& row = table.rows[r];
+    SweepRecord rec;
+    bool ok = true;
+    for (std::size_t c = 0; c < table.header.size(); ++c) {
+      auto const& name = table.header[c];
+      auto const& text = row[c];
+      if (!detail::is_sweep_reserved(name)) {
+        rec.spec.key.emplace_back(name, text);
+      } else if (name == "lr") {
+        ok = ok && detail::parse_double(text, rec.spec.lr);
+      } else if (name == "seed") {
+        ok = ok && detail::parse_seed(text, rec.spec.seed);
+      } else if (name == "train_loss") {
+        ok = ok && detail::parse_double(text, rec.result.train_loss);
+      } else if (name == "val_loss") {
+        ok = ok && detail::parse_double(text, rec.result.val_loss);
+      } else if (name == "val_acc") {
+        double acc = 0;
+        if (!text.empty()) {
+          ok = ok && detail::parse_double(text, acc);
+          rec.result.val_acc = acc;
+        }
+      } else if (text == "0" || text == "1") {
+        rec.result.diverged = text == "1";
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok)
+      detail::fail(entity + ": '" + path.string() + "' row " + std::to_string(r + 1) +
+                   " has a value that does not read as a number (or diverged is not 0 or 1). "
+                   "Results are read back as numbers. Fix or remove that row.");
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+/// The LR optimum of one curve of (lr, loss) points, one point per LR, in any order.
+/// Non-finite losses (diverged runs) never win and break the interpolation next to them.
+/// Empty when no loss is finite. See LrOptimum for the interpolation.
+///
+///     auto opt = smup::lr_optimum({{0x1p-10, 0.52}, {0x1p-9, 0.47}, {0x1p-8, 0.49}});
+[[nodiscard]] inline std::optional<LrOptimum>
+lr_optimum(std::vector<std::pair<double, double>> points) {
+  for (auto const& [lr, loss] : points)
+    if (!(std::isfinite(lr) && lr > 0))
+      detail::fail("smup::lr_optimum: learning rate " + detail::format_double(lr) +
+                   " is not a positive finite number. The optimum is found in log2(lr). Pass "
+                   "positive learning rates.");
+  std::sort(points.begin(), points.end());
+  for (std::size_t i = 1; i < points.size(); ++i)
+    if (points[i].first == points[i - 1].first)
+      detail::fail("smup::lr_optimum: learning rate " + detail::format_lr(points[i].first) +
+                   " appears twice. A curve has one loss per LR. Average the seeds first (or "
+                   "use lr_optima).");
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < points.size(); ++i)
+    if (std::isfinite(points[i].second) && (!best || points[i].second < points[*best].second))
+      best = i;
+  if (!best) return std::nullopt;
+  std::size_t const i = *best;
+  LrOptimum out{points[i].first, points[i].second, points[i].first, points[i].second, false};
+  if (i == 0 || i + 1 == points.size()) return out;
+  double const y0 = points[i - 1].second, y1 = points[i].second, y2 = points[i + 1].second;
+  if (!std::isfinite(y0) || !std::isfinite(y2)) return out;
+  double const x0 = std::log2(points[i - 1].first), x1 = std::log2(points[i].first),
+               x2 = std::log2(points[i + 1].first);
+  // Newton form: p(x) = y0 + d1 (x - x0) + a (x - x0)(x - x1); the vertex is where p' = 0.
+  double const d1 = (y1 - y0) / (x1 - x0);
+  double const a = ((y2 - y1) / (x2 - x1) - d1) / (x2 - x0);
+  if (!(a > 0)) return out; // flat or downward: no minimum to interpolate
+  double const xv = 0.5 * (x0 + x1) - d1 / (2 * a);
+  double const yv = y0 + d1 * (xv - x0) + a * (xv - x0) * (xv - x1);
+  if (!std::isfinite(xv) || !std::isfinite(yv)) return out;
+  out.lr = std::exp2(xv);
+  out.loss = yv;
+  out.interpolated = true;
+  return out;
+}
+
+/// The LR optimum of every group of records (e.g. group_by {"parameterization",
+/// "density"}), per seed and for the mean loss over seeds. Groups keep the order in which
+/// they first appear. Throws smup::error if a group holds two runs with the same LR and
+/// seed (a key that varies is missing from group_by).
+///
+///     for (auto const& g : smup::lr_optima(records, {"parameterization", "density"}))
+///       if (g.mean) std::printf("%s: 2^%.2f\n", g.group[1].second.c_str(), std::log2(g.mean->lr));
+[[nodiscard]] inline std::vector<GroupOptimum> lr_optima(std::vector<SweepRecord> const& records,
+                                                         std::vector<std::string> const& group_by,
+                                                         SweepLoss loss = SweepLoss::val) {
+  struct Group {
+    GroupOptimum result;
+    std::map<std::uint64_t, std::map<double, double>> curves;     // seed -> lr -> loss
+    std::map<std::pair<std::uint64_t, double>, std::string> seen; // for the duplicate message
+  };
+  std::vector<Group> groups;
+  std::map<std::vector<std::string>, std::size_t> index;
+  for (auto const& rec : records) {
+    std::vector<std::string> values;
+    for (auto const& name : group_by) values.push_back(rec.spec.at(name));
+    auto [it, inserted] = index.emplace(values, groups.size());
+    if (inserted) {
+      Group g;
+      for (std::size_t i = 0; i < group_by.size(); ++i)
+        g.result.group.emplace_back(group_by[i], values[i]);
+      groups.push_back(std::move(g));
+    }
+    Group& g = groups[it->second];
+    auto const at = std::make_pair(rec.spec.seed, rec.spec.lr);
+    if (auto const dup = g.seen.find(at); dup != g.seen.end())
+      detail::fail("smup::lr_optima: two runs in one group share lr and seed: '" + dup->second +
+                   "' and '" + rec.spec.describe() +
+                   "'. Their curves would be mixed. Add the key that tells them apart to "
+                   "group_by.");
+    g.seen.emplace(at, rec.spec.describe());
+    double const value = rec.result.diverged      ? std::numeric_limits<double>::quiet_NaN()
+                         : loss == SweepLoss::val ? rec.result.val_loss
+                                                  : rec.result.train_loss;
+    g.curves[rec.spec.seed][rec.spec.lr] = value;
+    ++g.result.runs;
+    if (rec.result.diverged) ++g.result.diverged;
+  }
+
+  std::vector<GroupOptimum> out;
+  for (auto& g : groups) {
+    std::map<double, std::pair<double, std::size_t>> sums; // lr -> (sum, count)
+    for (auto const& [seed, curve] : g.curves) {
+      std::vector<std::pair<double, double>> points(curve.begin(), curve.end());
+      g.result.per_seed.push_back({seed, lr_optimum(points)});
+      for (auto const& [lr, value] : curve) {
+        auto& s = sums[lr];
+        s.first += value; // a diverged seed makes the mean nan: that LR is unstable
+        ++s.second;
+      }
+    }
+    for (auto const& [lr, s] : sums)
+      g.result.mean_curve.emplace_back(lr, s.first / static_cast<double>(s.second));
+    g.result.mean = lr_optimum(g.result.mean_curve);
+    out.push_back(std::move(g.result));
+  }
+  return out;
+}
+
+} // namespace smup
