@@ -8,6 +8,7 @@
 #include <smup/parameterization/mup.hpp>
 #include <smup/parameterization/sp.hpp>
 #include <smup/parameterization/sparse_mup.hpp>
+#include <smup/sparsity/unstructured.hpp>
 
 #include <algorithm>
 #include <map>
@@ -78,6 +79,18 @@ TEST_CASE("Coordinate check over width: SmuP and muP stay flat, SP does not",
   CHECK(worst_hidden_ratio(smup_rows, 128, 1, 1024, 1) < 1.3);
   CHECK(worst_hidden_ratio(mup_rows, 128, 1, 1024, 1) < 1.3);
   CHECK(worst_hidden_ratio(sp_rows, 128, 1, 1024, 1) > 2.0);
+}
+
+TEST_CASE("Coordinate check over density: SmuP stays flat, muP does not",
+          "[diagnostics][coord-check]") {
+  Batch batch;
+  auto const cfg = config({1024}, {smup::ratio{1}, smup::ratio{1, 16}});
+  auto const smup_rows =
+      by_key(smup::coord_check<smup::SMuP, smup::Unstructured>(cfg, batch.x, batch.labels));
+  auto const mup_rows =
+      by_key(smup::coord_check<smup::MuP, smup::Unstructured>(cfg, batch.x, batch.labels));
+  CHECK(worst_hidden_ratio(smup_rows, 1024, 1, 1024, {1, 16}) < 1.3);
+  CHECK(worst_hidden_ratio(mup_rows, 1024, 1, 1024, {1, 16}) > 2.0);
 }
 
 TEST_CASE("Coordinate-check records name every layer at every step", "[diagnostics][coord-check]") {
