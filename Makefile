@@ -88,11 +88,12 @@ test: build
 # The OPENBLAS_* overrides some environments export force a slower kernel; unset them
 # for our run only. The JSON records the kernel and the environment used.
 # The suite runs with 1 thread (kernel efficiency), then with BENCH_THREADS (scaling);
-# both runs append to kernels.csv and machine.csv, then all three CSVs print as tables.
+# both runs append to kernels.csv, models.csv and machine.csv, then every CSV prints as a table.
 bench: configure
 	cmake --build --preset $(PRESET) --target smup_bench --parallel $(JOBS)
 	mkdir -p bench-results
-	rm -f bench-results/kernels.csv bench-results/machine.csv bench-results/memory.csv
+	rm -f bench-results/kernels.csv bench-results/models.csv bench-results/machine.csv \
+	  bench-results/memory.csv
 	stamp=$$(date +%Y%m%d-%H%M%S); \
 	for threads in $(sort 1 $(BENCH_THREADS)); do \
 	  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
@@ -102,7 +103,7 @@ bench: configure
 	    --benchmark_out_format=json $(BENCH_ARGS); \
 	done
 	./bench/print-table.sh bench-results/machine.csv bench-results/kernels.csv \
-	  bench-results/memory.csv
+	  bench-results/models.csv bench-results/memory.csv
 
 clean:
 	rm -rf build

@@ -138,6 +138,46 @@ void write_kernels(std::filesystem::path const& file, CollectingReporter const& 
   }
 }
 
+void write_models(std::filesystem::path const& file, CollectingReporter const& reporter,
+                  int threads) {
+  struct Row {
+    ModelSubject s;
+    double ms;
+    smup::StorageBytes bytes;
+  };
+  std::vector<Row> rows;
+  for (auto const& [name, subject] : registry().models) {
+    auto const found = reporter.results.find(name);
+    if (found == reporter.results.end()) continue;
+    auto const counter = [&](char const* key) {
+      auto const c = found->second.counters.find(key);
+      return c == found->second.counters.end() ? std::size_t{0} : std::size_t(c->second);
+    };
+    rows.push_back({subject,
+                    found->second.seconds * 1e3,
+                    {counter("values_bytes"), counter("index_bytes"), counter("state_bytes")}});
+  }
+  bool const fresh = !std::filesystem::exists(file) || std::filesystem::file_size(file) == 0;
+  std::ofstream out(file, std::ios::app);
+  if (fresh)
+    out << "model,pattern,width,hidden_layers,batch,density,threads,ms,vs_dense,values_bytes,"
+           "index_bytes,adam_state_bytes,total_bytes,bytes_vs_dense\n";
+  for (auto const& r : rows) {
+    std::string vs_dense, bytes_vs_dense;
+    for (auto const& d : rows)
+      if (d.s.pattern == "dense" && d.s.model == r.s.model && d.s.width == r.s.width &&
+          d.s.hidden_layers == r.s.hidden_layers && d.s.batch == r.s.batch) {
+        vs_dense = format("%.3f", d.ms / r.ms);
+        bytes_vs_dense = format("%.4f", double(r.bytes.total()) / double(d.bytes.total()));
+      }
+    out << r.s.model << ',' << r.s.pattern << ',' << r.s.width << ',' << r.s.hidden_layers << ','
+        << r.s.batch << ',' << format("%g", r.s.density.to_double()) << ',' << threads << ','
+        << format("%.4f", r.ms) << ',' << vs_dense << ',' << r.bytes.values << ','
+        << r.bytes.indices << ',' << r.bytes.optimizer_state << ',' << r.bytes.total() << ','
+        << bytes_vs_dense << '\n';
+  }
+}
+
 void write_machine(std::filesystem::path const& file, CollectingReporter const& reporter,
                    int threads) {
   bool const fresh = !std::filesystem::exists(file) || std::filesystem::file_size(file) == 0;
@@ -167,18 +207,35 @@ void write_memory(std::filesystem::path const& file) {
 
 } // namespace
 
+namespace {
+// 0.1 s a repetition: tens of iterations on the small shapes; the slowest subjects (spmv
+// at density 1/2, the dense width-4096 MLP step, about a second) run once a repetition.
+benchmark::internal::Benchmark* timed(std::string const& name,
+                                      std::function<void(benchmark::State&)> fn) {
+  auto* const b = benchmark::RegisterBenchmark(name.c_str(), std::move(fn));
+  b->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(0.1)->Repetitions(repetitions);
+  b->ComputeStatistics("min", min_of)->DisplayAggregatesOnly(true);
+  return b;
+}
+} // namespace
+
 benchmark::internal::Benchmark* add_kernel(Subject const& subject,
                                            std::function<void(benchmark::State&)> fn) {
   std::string const name = std::string(op_name(subject.op)) + "/" + subject.pattern + "/" +
                            std::to_string(subject.out) + "x" + std::to_string(subject.in) + "/b" +
                            std::to_string(subject.batch) + "/d" + density_text(subject.density);
   registry().kernels.emplace_back(name, subject);
-  auto* const b = benchmark::RegisterBenchmark(name.c_str(), std::move(fn));
-  // 0.1 s a repetition: tens of iterations on the small shape; the large shape's slow
-  // baselines (spmv at density 1/2, about a second) run once a repetition.
-  b->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(0.1)->Repetitions(repetitions);
-  b->ComputeStatistics("min", min_of)->DisplayAggregatesOnly(true);
-  return b;
+  return timed(name, std::move(fn));
+}
+
+benchmark::internal::Benchmark* add_model(ModelSubject const& subject,
+                                          std::function<void(benchmark::State&)> fn) {
+  std::string const name = subject.model + "_step/" + subject.pattern + "/w" +
+                           std::to_string(subject.width) + "x" +
+                           std::to_string(subject.hidden_layers) + "/b" +
+                           std::to_string(subject.batch) + "/d" + density_text(subject.density);
+  registry().models.emplace_back(name, subject);
+  return timed(name, std::move(fn));
 }
 
 benchmark::internal::Benchmark* add_probe(Probe const& probe,
@@ -210,6 +267,7 @@ int run_and_report(std::string const& csv_dir) {
     std::filesystem::create_directories(dir);
     int const threads = Space().concurrency();
     write_kernels(dir / "kernels.csv", reporter, threads);
+    write_models(dir / "models.csv", reporter, threads);
     write_machine(dir / "machine.csv", reporter, threads);
     write_memory(dir / "memory.csv");
   }

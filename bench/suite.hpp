@@ -50,9 +50,23 @@ inline std::vector<smup::ratio> densities() {
           smup::ratio{1, 16}, smup::ratio{1, 32}, smup::ratio{1, 64}};
 }
 
+/// One training step of a whole model (forward, loss, backward, optimizer), for
+/// models.csv; its benchmark sets the counters values_bytes, index_bytes and state_bytes.
+struct ModelSubject {
+  std::string model; // "mlp"
+  std::string pattern;
+  std::int64_t width = 0;
+  int hidden_layers = 0;
+  std::int64_t batch = 0;
+  smup::ratio density{1};
+};
+
 /// Registers `fn` under `name` as a kernel subject (real time, milliseconds).
 benchmark::internal::Benchmark* add_kernel(Subject const& subject,
                                            std::function<void(benchmark::State&)> fn);
+/// Registers a model subject.
+benchmark::internal::Benchmark* add_model(ModelSubject const& subject,
+                                          std::function<void(benchmark::State&)> fn);
 /// Registers a machine probe.
 benchmark::internal::Benchmark* add_probe(Probe const& probe,
                                           std::function<void(benchmark::State&)> fn);
@@ -65,6 +79,7 @@ void record_memory(std::string const& pattern, std::int64_t out, std::int64_t in
 /// Looked up by main after the run.
 struct Registry {
   std::vector<std::pair<std::string, Subject>> kernels; // benchmark name -> subject
+  std::vector<std::pair<std::string, ModelSubject>> models;
   std::vector<std::pair<std::string, Probe>> probes;
   struct Memory {
     std::string pattern;
@@ -163,11 +178,12 @@ void register_dense();
 void register_csr();
 void register_nm();
 void register_bsr();
+void register_models();
 void register_machine();
 
-/// Runs the registered benchmarks with the console display, then writes kernels.csv and
-/// machine.csv (appended: one run per thread count) and memory.csv under `csv_dir` when it
-/// is not empty. Returns the number of benchmarks that failed.
+/// Runs the registered benchmarks with the console display, then writes kernels.csv,
+/// models.csv and machine.csv (appended: one run per thread count) and memory.csv under
+/// `csv_dir` when it is not empty. Returns the number of benchmarks that failed.
 int run_and_report(std::string const& csv_dir);
 
 } // namespace smup_bench

@@ -11,8 +11,12 @@
 #include <smup/parameterization/mup.hpp>
 #include <smup/parameterization/sp.hpp>
 #include <smup/parameterization/sparse_mup.hpp>
+#include <smup/sparsity/block.hpp>
+#include <smup/sparsity/nm.hpp>
+#include <smup/sparsity/unstructured.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 namespace {
@@ -43,10 +47,13 @@ double with_shift(Values const& values, std::size_t k, double shift, F f) {
   return out;
 }
 
-/// Loss L = sum(r .* layer(x)); its gradients are checked entry by entry.
-template <smup::Role R> void check_linear_gradients() {
-  smup::Linear<smup::SMuP, smup::Dense, E, double, R> layer({.in = 6, .out = 5}, base, hp, 3);
-  Matrix x("x", 6, 3), y("y", 5, 3), r("r", 5, 3), dx("dx", 6, 3);
+/// Loss L = sum(r .* layer(x)); its gradients are checked entry by entry. Sparse layers
+/// are perturbed at their kept entries, the only ones they store.
+template <smup::Role R, class S = smup::Dense>
+void check_linear_gradients(smup::ratio density = smup::ratio{1}) {
+  smup::Linear<smup::SMuP, S, E, double, R> layer({.in = 8, .out = 6, .density = density}, base, hp,
+                                                  3);
+  Matrix x("x", 8, 3), y("y", 6, 3), r("r", 6, 3), dx("dx", 8, 3);
   smup_test::fill_uniform(x, 1);
   smup_test::fill_uniform(r, 2);
   smup_test::fill_uniform(layer.bias(), 4);
@@ -67,12 +74,12 @@ template <smup::Role R> void check_linear_gradients() {
   check_all(layer.weights().values(), layer.weight_grad());
   check_all(layer.bias(), layer.bias_grad());
   auto const hdx = smup_test::host_copy(dx);
-  for (std::size_t j = 0; j < 6; ++j)
+  for (std::size_t j = 0; j < 8; ++j)
     for (std::size_t b = 0; b < 3; ++b) {
       auto shifted = [&](double s) {
         auto hx = smup_test::host_copy(x);
         hx(j, b) += s;
-        Matrix xs("xs", 6, 3);
+        Matrix xs("xs", 8, 3);
         Kokkos::deep_copy(xs, hx);
         layer.forward(xs, y);
         return dot_host(y, r);
@@ -102,6 +109,79 @@ TEST_CASE("A Linear layer's backward matches finite differences for every role",
   check_linear_gradients<smup::Role::output>();
 }
 
+TEST_CASE("A sparse hidden layer's backward matches finite differences for every pattern",
+          "[layers][linear][sparse]") {
+  check_linear_gradients<smup::Role::hidden, smup::Unstructured>(smup::ratio{1, 2});
+  check_linear_gradients<smup::Role::hidden, smup::BalancedUnstructured>(smup::ratio{1, 4});
+  check_linear_gradients<smup::Role::hidden, smup::NM<2, 4>>(smup::ratio{1, 2});
+  check_linear_gradients<smup::Role::hidden, smup::Block<2, 2>>(smup::ratio{1, 2});
+}
+
+TEST_CASE("Adam keeps a sparse layer's mask: pruned weights stay zero while kept ones train",
+          "[layers][linear][sparse][optim]") {
+  using Layer = smup::Linear<smup::SMuP, smup::Unstructured, E, double>;
+  Layer layer({.in = 32, .out = 24, .density = {1, 4}}, base, hp, 9);
+  smup::Adam<smup::SMuP, E, double> adam(layer, hp);
+  auto const mask = layer.weights().mask_host();
+  auto const kept = layer.weights().kept();
+  auto const before = layer.weights().to_dense_host();
+  Matrix x("x", 32, 5), dy("dy", 24, 5), dx("dx", 32, 5);
+  for (std::uint64_t step = 0; step < 4; ++step) {
+    smup_test::fill_uniform(x, 100 + step);
+    smup_test::fill_uniform(dy, 200 + step);
+    layer.backward(x, dy, dx);
+    adam.step(layer);
+  }
+  auto const after = layer.weights().to_dense_host();
+  auto const mask_after = layer.weights().mask_host();
+  CHECK(layer.weights().kept() == kept);
+  std::size_t moved = 0, kept_entries = 0, pruned_nonzero = 0, mask_changes = 0;
+  for (std::size_t i = 0; i < 24; ++i)
+    for (std::size_t j = 0; j < 32; ++j) {
+      mask_changes += mask(i, j) != mask_after(i, j);
+      if (mask(i, j)) {
+        ++kept_entries;
+        moved += after(i, j) != before(i, j);
+      } else {
+        pruned_nonzero += after(i, j) != 0;
+      }
+    }
+  CHECK(mask_changes == 0);
+  CHECK(pruned_nonzero == 0);
+  CHECK(kept_entries == static_cast<std::size_t>(kept));
+  CHECK(moved == kept_entries);
+  // Adam's state is compressed like the weights: one entry per kept weight and bias.
+  CHECK(layer.storage_bytes(2).optimizer_state == 2 * (kept + 24) * sizeof(double));
+}
+
+TEST_CASE("Storage bytes of layers and models scale with the kept weights",
+          "[layers][linear][models][sparse]") {
+  smup::Linear<smup::SMuP, smup::Dense, E, float> dense({.in = 64, .out = 32}, base, hp, 1);
+  auto const d = dense.storage_bytes(2);
+  CHECK(d.values == (64 * 32 + 32) * sizeof(float));
+  CHECK(d.indices == 0);
+  CHECK(d.optimizer_state == 2 * d.values);
+  smup::Linear<smup::SMuP, smup::NM<1, 4>, E, float> nm({.in = 64, .out = 32}, base, hp, 1);
+  auto const n = nm.storage_bytes(2);
+  CHECK(n.values == (64 * 32 / 4 + 32) * sizeof(float));
+  CHECK(n.indices > 0);
+  CHECK(n.optimizer_state == 2 * n.values);
+
+  using Sparse = smup::MLP<smup::SMuP, smup::Unstructured>;
+  Sparse sparse({.in = 20, .width = 64, .hidden_layers = 3, .out = 5, .density = {1, 8}}, base, hp,
+                2);
+  smup::MLP<smup::SMuP, smup::Dense> full({.in = 20, .width = 64, .hidden_layers = 3, .out = 5},
+                                          base, hp, 2);
+  std::size_t values = 0;
+  sparse.for_each_tensor(
+      [&](smup::Tensor<float, E> const& t) { values += t.values.span() * sizeof(float); });
+  auto const s = sparse.storage_bytes(2);
+  CHECK(s.values == values);
+  CHECK(s.optimizer_state == 2 * values);
+  CHECK(full.storage_bytes(2).indices == 0);
+  CHECK(s.total() < full.storage_bytes(2).total());
+}
+
 TEST_CASE("A Linear layer is initialised with the parameterization's std and multiplier",
           "[layers][linear]") {
   // Hidden SmuP layer at 16x the base width: std = sigma / 4, multiplier 1.
@@ -119,6 +199,14 @@ TEST_CASE("A Linear layer is initialised with the parameterization's std and mul
   smup::Linear<smup::SMuP, smup::Dense, E, double, smup::Role::output> readout({.in = 64, .out = 3},
                                                                                base, hp, 5);
   CHECK(readout.rules().multiplier == 2.0 / 16);
+  // Density 1/4 under SmuP: std = sigma * sqrt(base / (rho * fan_in)) = 0.5 * sqrt(4 / 16)
+  // = 0.25; muP ignores density and keeps 0.125.
+  smup::Linear<smup::SMuP, smup::Unstructured, E, double> sparse(
+      {.in = 64, .out = 64, .density = {1, 4}}, base, hp, 5);
+  CHECK(sparse.rules().init_std == 0.25);
+  smup::Linear<smup::MuP, smup::Unstructured, E, double> mup_sparse(
+      {.in = 64, .out = 64, .density = {1, 4}}, base, hp, 5);
+  CHECK(mup_sparse.rules().init_std == 0.125);
 }
 
 TEST_CASE("The MLP's gradient matches finite differences of its loss", "[models][mlp]") {

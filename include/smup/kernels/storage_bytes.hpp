@@ -15,6 +15,12 @@ struct StorageBytes {
   std::size_t indices = 0;         ///< row pointers, column indices, offsets, transposed maps
   std::size_t optimizer_state = 0; ///< optimizer_states x values
   [[nodiscard]] constexpr std::size_t total() const { return values + indices + optimizer_state; }
+  constexpr StorageBytes& operator+=(StorageBytes const& other) {
+    values += other.values;
+    indices += other.indices;
+    optimizer_state += other.optimizer_state;
+    return *this;
+  }
 };
 
 /// Any weight storage with values_bytes() and index_bytes() members.

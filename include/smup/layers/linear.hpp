@@ -15,6 +15,7 @@
 /// in hidden matrices only. The model width that sets m_d is the fan-out of an input
 /// layer and the fan-in of a hidden or output layer.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <type_traits>
@@ -26,6 +27,7 @@
 #include <smup/core/role.hpp>
 #include <smup/kernels/formats.hpp>
 #include <smup/kernels/sparse_weights.hpp>
+#include <smup/kernels/storage_bytes.hpp>
 #include <smup/kernels/views.hpp>
 #include <smup/layers/init.hpp>
 #include <smup/optim/tensor.hpp>
@@ -128,6 +130,16 @@ public:
       Tensor<Scalar, E> b{bias_, bias_grad_, bias_rules_};
       f(b);
     }
+  }
+
+  /// Memory of the weights (kept values and their index) and the bias, with
+  /// `optimizer_states` arrays of optimizer state per tensor (2 for Adam).
+  [[nodiscard]] StorageBytes storage_bytes(std::size_t optimizer_states = 0) const {
+    auto bytes = smup::storage_bytes(weights_, optimizer_states);
+    auto const bias_bytes = bias_.span() * sizeof(Scalar);
+    bytes.values += bias_bytes;
+    bytes.optimizer_state += optimizer_states * bias_bytes;
+    return bytes;
   }
 
   [[nodiscard]] Shape const& shape() const { return shape_; }

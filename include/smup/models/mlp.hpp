@@ -13,6 +13,7 @@
 /// Activations live in buffers sized for the last batch; layer_outputs() exposes them
 /// for the coordinate check.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include <Kokkos_Core.hpp>
 
 #include <smup/core/error.hpp>
+#include <smup/kernels/storage_bytes.hpp>
 #include <smup/kernels/views.hpp>
 #include <smup/layers/activations.hpp>
 #include <smup/layers/linear.hpp>
@@ -127,6 +129,15 @@ public:
     input_.for_each_tensor(f);
     for (auto& layer : hidden_) layer.for_each_tensor(f);
     readout_.for_each_tensor(f);
+  }
+
+  /// Memory of all parameters (with the sparse layers' indices) and `optimizer_states`
+  /// arrays of optimizer state per tensor (2 for Adam); activations are not counted.
+  [[nodiscard]] StorageBytes storage_bytes(std::size_t optimizer_states = 0) const {
+    auto bytes = input_.storage_bytes(optimizer_states);
+    for (auto const& layer : hidden_) bytes += layer.storage_bytes(optimizer_states);
+    bytes += readout_.storage_bytes(optimizer_states);
+    return bytes;
   }
 
   [[nodiscard]] Shape const& shape() const { return shape_; }
