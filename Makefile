@@ -1,5 +1,5 @@
 # Thin entry points. The build itself is CMake: see CMakePresets.json and cmake/.
-#   make demo | test | bench     everything they need is done first
+#   make demo | test | bench     everything they need is done first (demo: DEMO_ARGS=--full)
 #   make deps                    Debian packages (installs them when run as root)
 #   make kokkos                  build Kokkos + Kokkos Kernels into .deps/prefix, once
 # Your own Kokkos wins: make test Kokkos_ROOT=/opt/kokkos (or CMAKE_PREFIX_PATH, or
@@ -18,7 +18,7 @@ BENCH_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 BENCH_ARGS ?=
 
 DEBIAN_PACKAGES := cmake g++ make catch2 libbenchmark-dev libopenblas-dev zlib1g-dev \
-                   libtrilinos-kokkos-dev libtrilinos-kokkos-kernels-dev
+                   libtrilinos-kokkos-dev libtrilinos-kokkos-kernels-dev dataset-fashion-mnist
 
 CMAKE_ARGS ?=
 ifneq ($(strip $(Kokkos_ROOT)),)
@@ -79,8 +79,13 @@ configure: deps kokkos
 build: configure
 	cmake --build --preset $(PRESET) --parallel $(JOBS)
 
+# The muTransfer demo on Fashion-MNIST into demo-results/ (DEMO_ARGS=--full: the larger
+# sweep). OpenBLAS stays single-threaded: its own threads would fight Kokkos' OpenMP
+# threads for the cores (the whole sweep runs about 2x slower).
+DEMO_ARGS ?=
 demo: build
-	./$(BUILD_DIR)/examples/example_00_hp_table
+	OMP_NUM_THREADS=$(JOBS) OMP_PROC_BIND=false OPENBLAS_NUM_THREADS=1 \
+	  ./$(BUILD_DIR)/examples/example_01_mutransfer --out demo-results $(DEMO_ARGS)
 
 test: build
 	OMP_NUM_THREADS=2 OMP_PROC_BIND=false ctest --preset $(PRESET) -j$(TEST_JOBS)
@@ -88,7 +93,8 @@ test: build
 # The OPENBLAS_* overrides some environments export force a slower kernel; unset them
 # for our run only. The JSON records the kernel and the environment used.
 # The suite runs with 1 thread (kernel efficiency), then with BENCH_THREADS (scaling);
-# both runs append to kernels.csv, models.csv and machine.csv, then every CSV prints as a table.
+# both runs append to kernels.csv, models.csv and machine.csv, then every CSV prints as a
+# table and bench/summary.sh writes the README tables to summary.md.
 bench: configure
 	cmake --build --preset $(PRESET) --target smup_bench --parallel $(JOBS)
 	mkdir -p bench-results
@@ -104,6 +110,7 @@ bench: configure
 	done
 	./bench/print-table.sh bench-results/machine.csv bench-results/kernels.csv \
 	  bench-results/models.csv bench-results/memory.csv
+	./bench/summary.sh bench-results | tee bench-results/summary.md
 
 clean:
 	rm -rf build

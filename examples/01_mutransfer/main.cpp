@@ -1,0 +1,353 @@
+// 01_mutransfer: does a learning rate tuned on a small dense MLP transfer to a wider,
+// sparser one? Trains SP, muP and SmuP on Fashion-MNIST over an LR grid x density x
+// seed, runs the coordinate check, and writes CSVs, SVG figures and a summary.
+//
+//   example_01_mutransfer              # defaults (about the README's stated minutes on 2 cores)
+//   example_01_mutransfer --full       # wider target, more seeds, longer runs
+//   example_01_mutransfer --smoke      # a few seconds: checks the pipeline end to end
+//
+// Resumable: finished runs are kept in <out>/transfer.csv and skipped when restarted.
+
+#include <smup/diagnostics/coord_check.hpp>
+#include <smup/diagnostics/csv.hpp>
+#include <smup/diagnostics/svg_plot.hpp>
+#include <smup/diagnostics/sweep.hpp>
+#include <smup/io/fashion_mnist.hpp>
+#include <smup/io/image_batches.hpp>
+#include <smup/models/mlp.hpp>
+#include <smup/optim/adam.hpp>
+#include <smup/smup.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using E = Kokkos::DefaultExecutionSpace;
+using Pattern = smup::Unstructured; // the paper's case: Bernoulli(rho) per weight, fixed mask
+
+struct Settings {
+  std::int64_t base_width = 128;
+  std::int64_t width = 256;
+  int hidden_layers = 4;
+  std::vector<std::string> densities{"1", "1/2", "1/4", "1/8", "1/16", "1/32"};
+  int lr_first = -12, lr_last = -6; // powers of two
+  int seeds = 2;
+  int steps = 600;
+  std::int64_t batch = 128;
+  double sigma = 0.05;
+  std::int64_t train_images = 0; // 0: all 60k
+  std::vector<std::int64_t> coord_widths{128, 256, 512, 1024};
+  std::vector<std::string> coord_densities{"1", "1/4", "1/16"};
+  int coord_steps = 5;
+  std::filesystem::path out = "demo-results";
+  std::filesystem::path data = smup::io::default_fashion_mnist_dir;
+};
+
+constexpr char const* usage =
+    "usage: example_01_mutransfer [--full | --smoke] [--out DIR] [--data DIR] [--steps N] [--seeds "
+    "N]\n"
+    "  Trains SP, muP and SmuP MLPs on Fashion-MNIST over an LR grid, densities and seeds;\n"
+    "  writes transfer.csv, coord_check.csv, SVG figures and summary.md into DIR\n"
+    "  (default demo-results). Finished runs are kept and skipped on restart.\n";
+
+Settings parse(int argc, char** argv) {
+  Settings s;
+  std::vector<std::string> const args(argv + 1, argv + argc);
+  auto text = [&](std::size_t& i) {
+    if (i + 1 >= args.size() || args[i + 1].empty())
+      throw std::invalid_argument(args[i] + " needs a value");
+    return args[++i];
+  };
+  auto number = [&](std::size_t& i) {
+    std::string const name = args[i], value = text(i);
+    int v = 0;
+    auto const [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc{} || end != value.data() + value.size() || v < 1)
+      throw std::invalid_argument(name + " needs a positive integer (got '" + value + "')");
+    return v;
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--full") {
+      s.width = 1024;
+      s.seeds = 3;
+      s.steps = 1200;
+      s.densities.push_back("1/64");
+      s.coord_widths.push_back(2048);
+    } else if (args[i] == "--smoke") {
+      s.base_width = 32;
+      s.width = 64;
+      s.hidden_layers = 2;
+      s.densities = {"1", "1/4"};
+      s.lr_first = -9;
+      s.lr_last = -7;
+      s.seeds = 1;
+      s.steps = 30;
+      s.train_images = 4096;
+      s.coord_widths = {32, 64};
+      s.coord_densities = {"1", "1/4"};
+      s.coord_steps = 2;
+    } else if (args[i] == "--out") {
+      s.out = text(i);
+    } else if (args[i] == "--data") {
+      s.data = text(i);
+    } else if (args[i] == "--steps") {
+      s.steps = number(i);
+    } else if (args[i] == "--seeds") {
+      s.seeds = number(i);
+    } else if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << usage;
+      std::exit(0);
+    } else {
+      throw std::invalid_argument("unknown option '" + args[i] + "'");
+    }
+  }
+  return s;
+}
+
+smup::HyperParams hyperparams(Settings const& s, double lr) {
+  return {.sigma = s.sigma, .eta = lr};
+}
+
+struct Data {
+  smup::io::FashionMnist raw;
+  smup::io::Standardization norm;
+};
+
+/// Trains one model and evaluates it on the whole test split.
+template <class P> smup::RunResult train_one(Settings const& s, Data& data, std::int64_t width,
+                                             smup::ratio density, double lr, std::uint64_t seed) {
+  auto const hp = hyperparams(s, lr);
+  smup::MLP<P, Pattern> model(
+      {.in = 784, .width = width, .hidden_layers = s.hidden_layers, .out = 10, .density = density},
+      {.width = s.base_width}, hp, seed);
+  smup::Adam<P> adam(model, hp, {.beta1 = 0.9, .beta2 = 0.999});
+  smup::io::ImageBatches<float, E> train(data.raw.train, data.norm, s.batch, seed);
+  double recent = 0;
+  int recent_count = 0;
+  for (int step = 0; step < s.steps; ++step) {
+    auto const per_epoch = train.batches_per_epoch();
+    auto [x, labels] = train.batch(step / per_epoch, step % per_epoch);
+    double const loss = model.train_step(x, labels, adam);
+    if (!std::isfinite(loss) || loss > 1e4)
+      throw smup::RunDiverged("loss " + std::to_string(loss) + " at step " + std::to_string(step));
+    if (step >= s.steps - 50) {
+      recent += loss;
+      ++recent_count;
+    }
+  }
+  smup::io::ImageBatches<float, E> test(data.raw.test, data.norm, 1000, 0, /*shuffle=*/false);
+  double loss_sum = 0;
+  std::int64_t correct = 0, seen = 0;
+  for (std::int64_t b = 0; b < test.batches_per_epoch(); ++b) {
+    auto [x, labels] = test.batch(0, b);
+    auto const eval = model.evaluate(x, labels);
+    loss_sum += eval.loss * double(x.extent(1));
+    correct += eval.correct;
+    seen += static_cast<std::int64_t>(x.extent(1));
+  }
+  return {.train_loss = recent / recent_count,
+          .val_loss = loss_sum / double(seen),
+          .val_acc = double(correct) / double(seen)};
+}
+
+smup::RunResult train_run(Settings const& s, Data& data, smup::RunSpec const& run) {
+  auto const& p = run.at("parameterization");
+  auto const width = std::stoll(run.at("width"));
+  auto const density = smup::parse_ratio(run.at("density"));
+  if (p == smup::SP::name) return train_one<smup::SP>(s, data, width, density, run.lr, run.seed);
+  if (p == smup::MuP::name) return train_one<smup::MuP>(s, data, width, density, run.lr, run.seed);
+  return train_one<smup::SMuP>(s, data, width, density, run.lr, run.seed);
+}
+
+std::string fmt(double v, int digits = 4) {
+  std::ostringstream o;
+  o.precision(digits);
+  o << std::fixed << v;
+  return o.str();
+}
+
+/// The coordinate check on one fixed training batch, every parameterization.
+void coordinate_check(Settings const& s, Data& data) {
+  smup::io::ImageBatches<float, E> batches(data.raw.train, data.norm, s.batch, 12345);
+  auto [x, labels] = batches.batch(0, 0);
+  std::vector<smup::ratio> densities;
+  for (auto const& d : s.coord_densities) densities.push_back(smup::parse_ratio(d));
+  smup::CoordCheckConfig cfg{.widths = s.coord_widths,
+                             .densities = densities,
+                             .steps = s.coord_steps,
+                             .hidden_layers = s.hidden_layers,
+                             .in = 784,
+                             .out = 10,
+                             .base = {.width = s.base_width},
+                             .hp = hyperparams(s, 0x1p-8),
+                             .seed = 3};
+  std::vector<smup::CoordCheckRecord> rows;
+  for (auto const& part : {smup::coord_check<smup::SP, Pattern>(cfg, x, labels),
+                           smup::coord_check<smup::MuP, Pattern>(cfg, x, labels),
+                           smup::coord_check<smup::SMuP, Pattern>(cfg, x, labels)})
+    rows.insert(rows.end(), part.begin(), part.end());
+
+  std::vector<std::vector<std::string>> csv;
+  for (auto const& r : rows)
+    csv.push_back({std::string(r.parameterization), std::to_string(r.width),
+                   std::to_string(r.density.num) +
+                       (r.density.den == 1 ? "" : "/" + std::to_string(r.density.den)),
+                   std::to_string(r.step), r.layer, fmt(r.mean_abs, 8)});
+  smup::write_csv(s.out / "coord_check.csv",
+                  {"parameterization", "width", "density", "step", "layer", "mean_abs"}, csv);
+
+  // Like the muP and SmuP papers: mean |x| of each hidden layer at the last step, one
+  // panel per parameterization, against width (dense) and against density (base width x2).
+  smup::SvgFigure by_width{.title = "Coordinate check over width (density 1, step " +
+                                    std::to_string(s.coord_steps) + ")"};
+  smup::SvgFigure by_density{.title = "Coordinate check over density (width " +
+                                      std::to_string(s.coord_widths.back()) + ", step " +
+                                      std::to_string(s.coord_steps) + ")"};
+  for (std::string_view p : {smup::SP::name, smup::MuP::name, smup::SMuP::name}) {
+    auto& pw = by_width.add_panel(std::string(p), {"width", smup::AxisScale::log2},
+                                  {"mean |x|", smup::AxisScale::log10});
+    auto& pd = by_density.add_panel(std::string(p), {"density", smup::AxisScale::log2},
+                                    {"mean |x|", smup::AxisScale::log10});
+    for (auto const& r : rows) {
+      if (r.parameterization != p || r.step != s.coord_steps) continue;
+      if (r.density == smup::ratio{1}) pw.add(r.layer, double(r.width), r.mean_abs);
+      if (r.width == s.coord_widths.back()) pd.add(r.layer, r.density.to_double(), r.mean_abs);
+    }
+  }
+  by_width.write(s.out / "coord_check_width.svg");
+  by_density.write(s.out / "coord_check_density.svg");
+}
+
+} // namespace
+
+int main(int argc, char* argv[]) {
+  Kokkos::ScopeGuard kokkos(argc, argv);
+  Settings s;
+  try {
+    s = parse(argc, argv);
+  } catch (std::exception const& e) {
+    std::cerr << "error: " << e.what() << "\n" << usage;
+    return 2;
+  }
+  auto const start = std::chrono::steady_clock::now();
+  try {
+    std::filesystem::create_directories(s.out);
+    Data data{smup::io::load_fashion_mnist(s.data), {}};
+    if (s.train_images > 0) {
+      auto& t = data.raw.train;
+      t.images.count = std::min(t.images.count, s.train_images);
+      t.images.pixels.resize(
+          static_cast<std::size_t>(t.images.count * t.images.pixels_per_image()));
+      t.labels.resize(static_cast<std::size_t>(t.images.count));
+    }
+    data.norm = smup::io::Standardization::of(data.raw.train.images);
+
+    std::cerr << "coordinate check...\n";
+    coordinate_check(s, data);
+
+    // The base model (dense, base width) tunes the LR; the target reuses it at every density.
+    std::vector<std::uint64_t> seeds;
+    for (int i = 0; i < s.seeds; ++i) seeds.push_back(static_cast<std::uint64_t>(i));
+    std::vector<std::string> const ps{std::string(smup::SP::name), std::string(smup::MuP::name),
+                                      std::string(smup::SMuP::name)};
+    auto runs = smup::sweep_grid(
+        {{"parameterization", ps}, {"width", {std::to_string(s.base_width)}}, {"density", {"1"}}},
+        smup::powers_of_two(s.lr_first, s.lr_last), seeds);
+    auto target = smup::sweep_grid(
+        {{"parameterization", ps}, {"width", {std::to_string(s.width)}}, {"density", s.densities}},
+        smup::powers_of_two(s.lr_first, s.lr_last), seeds);
+    runs.insert(runs.end(), target.begin(), target.end());
+    auto const csv = s.out / "transfer.csv";
+    auto const report = smup::run_sweep(
+        runs, {.csv = csv}, [&](smup::RunSpec const& run) { return train_run(s, data, run); });
+    std::cerr << "sweep: " << report.executed << " runs trained, " << report.skipped
+              << " kept from an earlier run, " << report.diverged << " diverged\n";
+
+    auto const records = smup::read_sweep_results(csv);
+    auto const optima = smup::lr_optima(records, {"parameterization", "width", "density"});
+
+    // Figure: validation loss against LR, one curve per density, one panel per parameterization.
+    smup::SvgFigure fig{.title = "LR transfer on Fashion-MNIST (width " + std::to_string(s.width) +
+                                 ", mean of " + std::to_string(s.seeds) + " seeds)"};
+    std::map<std::string, smup::PlotPanel*> panels;
+    for (auto const& p : ps)
+      panels[p] = &fig.add_panel(p, {"learning rate", smup::AxisScale::log2}, {"validation loss"});
+    std::ostringstream summary;
+    summary << "# muTransfer on Fashion-MNIST\n\nBase: width " << s.base_width
+            << ", dense. Target: width " << s.width << ", " << s.hidden_layers << " hidden layers, "
+            << s.steps << " Adam steps of " << s.batch << ", " << s.seeds << " seed(s).\n\n"
+            << "| parameterization | width | density | optimal lr (mean, interpolated) | per seed "
+               "| val loss at optimum |\n"
+            << "|---|---|---|---|---|---|\n";
+    std::map<std::string, double> base_lr; // grid LR with the base model's lowest mean loss
+    for (auto const& g : optima) {
+      auto const& p = g.group[0].second;
+      auto const& width = g.group[1].second;
+      auto const& density = g.group[2].second;
+      // A minimum on the grid's edge only bounds the optimum: say which way.
+      auto const lr_text = [&](smup::LrOptimum const& o) {
+        auto const exponent = std::log2(o.grid_lr);
+        std::string const bound = o.interpolated                  ? ""
+                                  : exponent >= s.lr_last - 1e-9  ? ">= "
+                                  : exponent <= s.lr_first + 1e-9 ? "<= "
+                                                                  : "";
+        return bound + "2^" + fmt(std::log2(o.lr), 2);
+      };
+      std::string per_seed;
+      for (auto const& so : g.per_seed)
+        per_seed += (per_seed.empty() ? "" : ", ") +
+                    (so.optimum ? lr_text(*so.optimum) : std::string("diverged"));
+      summary << "| " << p << " | " << width << " | " << density << " | "
+              << (g.mean ? lr_text(*g.mean) : "none") << " | " << per_seed << " | "
+              << (g.mean ? fmt(g.mean->loss) : "-") << " |\n";
+      if (width == std::to_string(s.base_width) && g.mean) base_lr[p] = g.mean->grid_lr;
+      if (width != std::to_string(s.width)) continue;
+      auto const series = "density " + density;
+      for (auto const& [lr, loss] : g.mean_curve) panels[p]->add(series, lr, loss);
+      if (g.mean) panels[p]->highlight(series, g.mean->lr, g.mean->loss);
+    }
+    fig.write(s.out / "transfer.svg");
+
+    // The headline: every parameterization reuses the LR its dense base model preferred.
+    auto const sparsest = s.densities.back();
+    summary << "\nAt density " << sparsest << " (width " << s.width
+            << "), each parameterization with the LR tuned on its dense base model:\n\n"
+            << "| parameterization | base-tuned lr | val loss | val acc |\n|---|---|---|---|\n";
+    for (auto const& p : ps) {
+      if (!base_lr.count(p)) continue;
+      double loss = 0, acc = 0;
+      int n = 0;
+      for (auto const& r : records)
+        if (r.spec.at("parameterization") == p && r.spec.at("width") == std::to_string(s.width) &&
+            r.spec.at("density") == sparsest && r.spec.lr == base_lr[p] && !r.result.diverged) {
+          loss += r.result.val_loss;
+          acc += r.result.val_acc.value_or(0);
+          ++n;
+        }
+      summary << "| " << p << " | 2^" << fmt(std::log2(base_lr[p]), 0) << " | "
+              << (n ? fmt(loss / n) : "diverged") << " | " << (n ? fmt(acc / n) : "-") << " |\n";
+    }
+    double const minutes =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60;
+    summary << "\nWall time of this invocation: " << fmt(minutes, 1) << " min.\n";
+    {
+      std::ofstream out(s.out / "summary.md");
+      out << summary.str();
+    }
+    std::cout << summary.str();
+  } catch (std::exception const& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
