@@ -18,7 +18,8 @@ BENCH_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 BENCH_ARGS ?=
 
 DEBIAN_PACKAGES := cmake g++ make catch2 libbenchmark-dev libopenblas-dev zlib1g-dev \
-                   libtrilinos-kokkos-dev libtrilinos-kokkos-kernels-dev dataset-fashion-mnist
+                   libtrilinos-kokkos-dev libtrilinos-kokkos-kernels-dev dataset-fashion-mnist \
+                   fortunes
 
 CMAKE_ARGS ?=
 ifneq ($(strip $(Kokkos_ROOT)),)

@@ -1,6 +1,7 @@
 // CSV writer and reader: quoting round-trips, appends check the header, and a crash can
 // never leave a corrupt row behind.
 #include "catch.hpp"
+#include "temp_dir.hpp"
 
 #include <smup/core/error.hpp>
 #include <smup/diagnostics/csv.hpp>
@@ -15,25 +16,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// A fresh folder per test under the system temp dir, removed afterwards.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(std::string const& name)
-      : path(fs::temp_directory_path() / ("smup-csv-test-" + name)) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  TempDir(TempDir const&) = delete;
-  TempDir& operator=(TempDir const&) = delete;
-};
+using smup_test::TempDir;
 
-std::string slurp(fs::path const& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using smup_test::slurp;
 
 void put(fs::path const& p, std::string const& text) { std::ofstream(p, std::ios::binary) << text; }
 
@@ -61,7 +46,7 @@ TEST_CASE("A field is quoted only when it holds a comma, quote, line break or ed
 }
 
 TEST_CASE("Awkward fields survive a write and a read unchanged", "[diagnostics][csv]") {
-  TempDir dir("roundtrip");
+  TempDir dir("csv-roundtrip");
   auto const file = dir.path / "sub" / "table.csv"; // the missing folder is created
   std::vector<std::string> const header{"name", "note", "value"};
   std::vector<std::vector<std::string>> const rows{
@@ -82,7 +67,7 @@ TEST_CASE("Awkward fields survive a write and a read unchanged", "[diagnostics][
 
 TEST_CASE("Writing a file replaces it whole and leaves no temporary beside it",
           "[diagnostics][csv]") {
-  TempDir dir("replace");
+  TempDir dir("csv-replace");
   auto const file = dir.path / "t.csv";
   smup::write_csv(file, {"a"}, {{"1"}, {"2"}});
   smup::write_csv(file, {"a"}, {{"3"}});
@@ -96,7 +81,7 @@ TEST_CASE("Writing a file replaces it whole and leaves no temporary beside it",
 
 TEST_CASE("Reading accepts CRLF line ends, blank lines and a missing final newline",
           "[diagnostics][csv]") {
-  TempDir dir("crlf");
+  TempDir dir("csv-crlf");
   auto const file = dir.path / "t.csv";
   put(file, "a,b\r\n1,\"x\r\ny\"\r\n\r\n2,3");
   auto const table = smup::read_csv(file);
@@ -107,7 +92,7 @@ TEST_CASE("Reading accepts CRLF line ends, blank lines and a missing final newli
 
 TEST_CASE("Reading a missing, empty, unterminated or ragged file is an error naming it",
           "[diagnostics][csv]") {
-  TempDir dir("bad-read");
+  TempDir dir("csv-bad-read");
   auto const missing = dir.path / "missing.csv";
   CHECK(contains(error_text([&] { (void)smup::read_csv(missing); }), missing.string()));
   auto const empty = dir.path / "empty.csv";
@@ -127,7 +112,7 @@ TEST_CASE("Reading a missing, empty, unterminated or ragged file is an error nam
 
 TEST_CASE("An appender creates the file with its header and keeps the rows found there",
           "[diagnostics][csv]") {
-  TempDir dir("append");
+  TempDir dir("csv-append");
   auto const file = dir.path / "new" / "runs.csv";
   {
     smup::CsvAppender log(file, {"lr", "loss"});
@@ -146,7 +131,7 @@ TEST_CASE("An appender creates the file with its header and keeps the rows found
 
 TEST_CASE("Appending to a file with another header is an error naming the file",
           "[diagnostics][csv]") {
-  TempDir dir("header");
+  TempDir dir("csv-header");
   auto const file = dir.path / "runs.csv";
   smup::write_csv(file, {"lr", "loss"}, {{"0.1", "1"}});
   auto const message = error_text([&] { smup::CsvAppender log(file, {"lr", "loss", "seed"}); });
@@ -158,7 +143,7 @@ TEST_CASE("Appending to a file with another header is an error naming the file",
 
 TEST_CASE("An unfinished last line from an interrupted append is dropped on reopening",
           "[diagnostics][csv]") {
-  TempDir dir("partial");
+  TempDir dir("csv-partial");
   auto const file = dir.path / "runs.csv";
   put(file, "lr,loss\n0.1,1\n0.2,0.");
   {

@@ -1,6 +1,7 @@
 // The sweep runner: every run once, resumable from its CSV, diverged runs recorded, and
 // the LR optimum interpolated in log2(lr).
 #include "catch.hpp"
+#include "temp_dir.hpp"
 
 #include <smup/core/error.hpp>
 #include <smup/diagnostics/csv.hpp>
@@ -21,18 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// A fresh folder per test under the system temp dir, removed afterwards.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(std::string const& name)
-      : path(fs::temp_directory_path() / ("smup-sweep-test-" + name)) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  TempDir(TempDir const&) = delete;
-  TempDir& operator=(TempDir const&) = delete;
-};
+using smup_test::TempDir;
 
 std::vector<std::string> const demo_columns{
     "parameterization", "width",    "density", "lr",      "seed",
@@ -95,7 +85,7 @@ TEST_CASE("A grid lists every combination with the seed varying fastest", "[diag
 
 TEST_CASE("Every run is executed once and a second sweep over the same file runs nothing",
           "[diagnostics][sweep]") {
-  TempDir dir("once");
+  TempDir dir("sweep-once");
   auto const csv = dir.path / "results" / "transfer.csv";
   auto const runs = demo_grid();
   std::map<std::string, int> calls;
@@ -133,7 +123,7 @@ TEST_CASE("Every run is executed once and a second sweep over the same file runs
 }
 
 TEST_CASE("An interrupted sweep resumes with only the remaining runs", "[diagnostics][sweep]") {
-  TempDir dir("resume");
+  TempDir dir("sweep-resume");
   auto const csv = dir.path / "transfer.csv";
   auto const runs = demo_grid();
   smup::SweepOptions const options{.csv = csv, .quiet = true}; // default columns
@@ -166,7 +156,7 @@ TEST_CASE("An interrupted sweep resumes with only the remaining runs", "[diagnos
 }
 
 TEST_CASE("Diverged runs are recorded with nan losses and counted", "[diagnostics][sweep]") {
-  TempDir dir("diverged");
+  TempDir dir("sweep-diverged");
   auto const csv = dir.path / "transfer.csv";
   auto const runs =
       smup::sweep_grid({{"density", {"1", "1/16"}}}, smup::powers_of_two(-9, -6), {0});
@@ -295,7 +285,7 @@ TEST_CASE("Optima are found per seed and for the mean over seeds in each group",
 }
 
 TEST_CASE("A bad grid or column list is an error before any run starts", "[diagnostics][sweep]") {
-  TempDir dir("bad");
+  TempDir dir("sweep-bad");
   auto const csv = dir.path / "t.csv";
   int calls = 0;
   auto train = [&](smup::RunSpec const& run) {
@@ -338,7 +328,7 @@ TEST_CASE("A bad grid or column list is an error before any run starts", "[diagn
 
 TEST_CASE("Each run prints a progress line with its loss and an ETA unless quiet",
           "[diagnostics][sweep]") {
-  TempDir dir("progress");
+  TempDir dir("sweep-progress");
   auto const runs = smup::sweep_grid({{"density", {"1/16"}}}, {0x1p-9, 3e-4}, {7});
   std::string text;
   {

@@ -1,5 +1,6 @@
 // IDX readers: good files round-trip, every kind of bad file is an error naming it.
 #include "catch.hpp"
+#include "temp_dir.hpp"
 
 #include <smup/io/fashion_mnist.hpp>
 #include <smup/io/idx.hpp>
@@ -25,18 +26,7 @@ std::vector<std::uint8_t> idx_bytes(std::uint8_t rank, std::vector<std::uint32_t
   return out;
 }
 
-/// A fresh folder per test under the system temp dir, removed afterwards.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(std::string const& name)
-      : path(fs::temp_directory_path() / ("smup-io-test-" + name)) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  TempDir(TempDir const&) = delete;
-  TempDir& operator=(TempDir const&) = delete;
-};
+using smup_test::TempDir;
 
 fs::path write_plain(fs::path const& p, std::vector<std::uint8_t> const& bytes) {
   std::ofstream(p, std::ios::binary)
@@ -61,7 +51,7 @@ std::vector<std::uint8_t> image_payload(int count, int rows, int cols) {
 } // namespace
 
 TEST_CASE("IDX images round-trip from plain and gzip files", "[io][idx]") {
-  TempDir dir("roundtrip");
+  TempDir dir("io-roundtrip");
   auto const payload = image_payload(3, 2, 4);
   auto const bytes = idx_bytes(3, {3, 2, 4}, payload);
   for (auto const& path : {write_plain(dir.path / "a-idx3-ubyte", bytes),
@@ -75,7 +65,7 @@ TEST_CASE("IDX images round-trip from plain and gzip files", "[io][idx]") {
 }
 
 TEST_CASE("IDX labels round-trip and labels outside the classes are rejected", "[io][idx]") {
-  TempDir dir("labels");
+  TempDir dir("io-labels");
   auto const good = write_gz(dir.path / "l.gz", idx_bytes(1, {4}, {0, 9, 3, 9}));
   CHECK(smup::io::read_idx_labels(good, 10) == std::vector<std::uint8_t>{0, 9, 3, 9});
   auto const bad = write_gz(dir.path / "bad.gz", idx_bytes(1, {3}, {0, 10, 1}));
@@ -90,7 +80,7 @@ TEST_CASE("A missing IDX file is an error naming the path", "[io][idx]") {
 }
 
 TEST_CASE("An IDX file with the wrong magic number or rank is rejected", "[io][idx]") {
-  TempDir dir("magic");
+  TempDir dir("io-magic");
   auto const text = write_plain(dir.path / "text", {'h', 'e', 'l', 'l', 'o', '\n'});
   CHECK_THROWS_WITH(smup::io::read_idx_images(text),
                     Catch::Contains("text") && Catch::Contains("wrong magic number"));
@@ -103,7 +93,7 @@ TEST_CASE("An IDX file with the wrong magic number or rank is rejected", "[io][i
 }
 
 TEST_CASE("A truncated or overlong IDX file is rejected with both sizes", "[io][idx]") {
-  TempDir dir("size");
+  TempDir dir("io-size");
   auto bytes = idx_bytes(3, {2, 2, 2}, image_payload(2, 2, 2));
   auto short_bytes = bytes;
   short_bytes.pop_back();
@@ -119,7 +109,7 @@ TEST_CASE("A truncated or overlong IDX file is rejected with both sizes", "[io][
 }
 
 TEST_CASE("A gzip file cut short is rejected as corrupt", "[io][idx]") {
-  TempDir dir("gzcut");
+  TempDir dir("io-gzcut");
   auto const full =
       write_gz(dir.path / "full.gz", idx_bytes(3, {50, 4, 4}, image_payload(50, 4, 4)));
   auto const size = fs::file_size(full);
@@ -131,7 +121,7 @@ TEST_CASE("A gzip file cut short is rejected as corrupt", "[io][idx]") {
 }
 
 TEST_CASE("Images and labels that do not pair up are rejected", "[io][idx]") {
-  TempDir dir("pairing");
+  TempDir dir("io-pairing");
   write_gz(dir.path / "train-images-idx3-ubyte.gz", idx_bytes(3, {3, 1, 1}, {1, 2, 3}));
   write_gz(dir.path / "train-labels-idx1-ubyte.gz", idx_bytes(1, {2}, {1, 2}));
   CHECK_THROWS_WITH(smup::io::read_labelled_images(dir.path, "train", 10),
