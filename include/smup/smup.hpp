@@ -62,6 +62,7 @@
 #include <smup/io/fashion_mnist.hpp>
 #include <smup/io/idx.hpp>
 #include <smup/io/image_batches.hpp>
+#include <smup/io/text.hpp>
 
 #include <smup/diagnostics/coord_check.hpp>
 #include <smup/diagnostics/csv.hpp>
