@@ -46,8 +46,11 @@
 #include <smup/kernels/views.hpp>
 
 #include <smup/layers/activations.hpp>
+#include <smup/layers/embedding.hpp>
 #include <smup/layers/init.hpp>
+#include <smup/layers/layer_norm.hpp>
 #include <smup/layers/linear.hpp>
+#include <smup/layers/residual.hpp>
 #include <smup/layers/softmax_cross_entropy.hpp>
 
 #include <smup/optim/adam.hpp>
