@@ -46,6 +46,7 @@
 #include <smup/kernels/views.hpp>
 
 #include <smup/layers/activations.hpp>
+#include <smup/layers/causal_attention.hpp>
 #include <smup/layers/embedding.hpp>
 #include <smup/layers/init.hpp>
 #include <smup/layers/layer_norm.hpp>
@@ -60,6 +61,7 @@
 #include <smup/optim/sgd.hpp>
 #include <smup/optim/tensor.hpp>
 
+#include <smup/models/gpt.hpp>
 #include <smup/models/mlp.hpp>
 
 #include <smup/io/fashion_mnist.hpp>

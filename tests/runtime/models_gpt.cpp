@@ -1,0 +1,128 @@
+// The GPT model as a whole: its gradient against finite differences of its loss (dense and
+// sparse hidden matrices), bit-identical training for one seed, and its shape errors.
+#include "catch.hpp"
+#include "kernel_reference.hpp"
+
+#include <smup/models/gpt.hpp>
+#include <smup/optim/adam.hpp>
+#include <smup/parameterization/mup.hpp>
+#include <smup/parameterization/sp.hpp>
+#include <smup/parameterization/sparse_mup.hpp>
+#include <smup/sparsity/unstructured.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+namespace {
+
+using E = Kokkos::DefaultExecutionSpace;
+constexpr smup::HyperParams hp{.sigma = 0.5, .eta = 0x1p-6, .alpha_in = 1.5, .alpha_out = 2.0};
+constexpr smup::BaseShape base{.width = 4};
+
+template <class Model> typename Model::Tokens tokens_for(std::int64_t n, int vocab, int shift) {
+  typename Model::Tokens t("tokens", n);
+  auto h = Kokkos::create_mirror_view(t);
+  for (std::int64_t c = 0; c < n; ++c) h(c) = static_cast<int>((7 * c + shift) % vocab);
+  Kokkos::deep_copy(t, h);
+  return t;
+}
+
+/// Every parameter's gradient against central differences of the mean loss.
+template <class Model> void check_model_gradient(typename Model::Shape const& shape) {
+  Model model(shape, base, hp, 11);
+  std::int64_t const n = 2 * shape.context;
+  auto const tokens = tokens_for<Model>(n, static_cast<int>(shape.vocab), 1);
+  auto const targets = tokens_for<Model>(n, static_cast<int>(shape.vocab), 4);
+  model.evaluate(tokens, targets);
+  model.backward(tokens);
+  std::vector<smup::Tensor<double, E>> tensors;
+  model.for_each_tensor([&](smup::Tensor<double, E> const& t) { tensors.push_back(t); });
+  std::vector<std::vector<double>> grads;
+  for (auto const& t : tensors) {
+    auto const g = smup_test::host_copy(t.grad);
+    grads.emplace_back(g.data(), g.data() + g.extent(0));
+  }
+  double const h = 1e-6;
+  std::size_t checked = 0, wrong = 0;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    auto values = smup_test::host_copy(tensors[i].values);
+    for (std::size_t k = 0; k < values.extent(0); ++k) {
+      double const saved = values(k);
+      auto loss_at = [&](double v) {
+        values(k) = v;
+        Kokkos::deep_copy(tensors[i].values, values);
+        return model.evaluate(tokens, targets);
+      };
+      double const numeric = (loss_at(saved + h) - loss_at(saved - h)) / (2 * h);
+      loss_at(saved);
+      ++checked;
+      if (std::abs(numeric - grads[i][k]) > 1e-6 * std::max(1.0, std::abs(numeric))) {
+        ++wrong;
+        UNSCOPED_INFO("tensor " << i << " entry " << k << ": numeric " << numeric << ", backward "
+                                << grads[i][k]);
+      }
+    }
+  }
+  CHECK(checked > 500);
+  CHECK(wrong == 0);
+}
+
+} // namespace
+
+TEST_CASE("The GPT's gradient matches finite differences of its loss", "[models][gpt]") {
+  SECTION("SmuP, dense") {
+    check_model_gradient<smup::GPT<smup::SMuP, smup::Dense, E, double>>(
+        {.vocab = 7, .context = 3, .width = 8, .head_dim = 4, .blocks = 2});
+  }
+  SECTION("SP, dense") {
+    check_model_gradient<smup::GPT<smup::SP, smup::Dense, E, double>>(
+        {.vocab = 7, .context = 3, .width = 8, .head_dim = 4, .blocks = 1});
+  }
+  SECTION("SmuP, unstructured at density 1/2") {
+    check_model_gradient<smup::GPT<smup::SMuP, smup::Unstructured, E, double>>(
+        {.vocab = 7, .context = 3, .width = 8, .head_dim = 4, .blocks = 2, .density = {1, 2}});
+  }
+}
+
+TEST_CASE("GPT training is deterministic and lowers the loss on a fixed batch", "[models][gpt]") {
+  using Model = smup::GPT<smup::SMuP, smup::Unstructured>;
+  auto run = [] {
+    Model model(
+        {.vocab = 16, .context = 8, .width = 32, .head_dim = 8, .blocks = 2, .density = {1, 4}},
+        {.width = 16}, {.sigma = 0.02, .eta = 0x1p-7}, 3);
+    smup::AdamW<smup::SMuP> adam(model, {.sigma = 0.02, .eta = 0x1p-7},
+                                 {.beta1 = 0.9, .beta2 = 0.95});
+    auto const tokens = tokens_for<Model>(32, 16, 0);
+    auto const targets = tokens_for<Model>(32, 16, 7);
+    std::vector<double> losses;
+    for (int step = 0; step < 12; ++step)
+      losses.push_back(model.train_step(tokens, targets, adam, 1.0));
+    return losses;
+  };
+  auto const first = run();
+  CHECK(first == run());
+  CHECK(first.back() < 0.8 * first.front());
+}
+
+TEST_CASE("The GPT rejects token counts that are not whole sequences and empty shapes",
+          "[models][gpt]") {
+  using Model = smup::GPT<smup::SMuP, smup::Dense>;
+  Model model({.vocab = 16, .context = 8, .width = 16, .head_dim = 8, .blocks = 1}, {.width = 16},
+              hp, 1);
+  auto const tokens = tokens_for<Model>(12, 16, 0);
+  CHECK_THROWS_WITH(model.evaluate(tokens, tokens),
+                    Catch::Contains("12 tokens is not a whole number of sequences of context 8"));
+  CHECK_THROWS_WITH(Model({.vocab = 16, .context = 8, .width = 0}, {.width = 16}, hp, 1),
+                    Catch::Contains("smup::GPT: vocab, context, width, head_dim and blocks"));
+}
+
+TEST_CASE("A sparse GPT stores fewer bytes than the dense one of the same width", "[models][gpt]") {
+  smup::GPT<smup::SMuP, smup::Dense> dense({.width = 64, .head_dim = 16}, {.width = 16}, hp, 1);
+  smup::GPT<smup::SMuP, smup::Unstructured> sparse(
+      {.width = 64, .head_dim = 16, .density = {1, 16}}, {.width = 16}, hp, 1);
+  auto const d = dense.storage_bytes(2), s = sparse.storage_bytes(2);
+  CHECK(d.indices == 0);
+  CHECK(s.indices > 0);
+  CHECK(s.total() < d.total() / 2);
+}
