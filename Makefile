@@ -1,5 +1,6 @@
 # Thin entry points. The build itself is CMake: see CMakePresets.json and cmake/.
-#   make demo | test | bench     everything they need is done first (demo: DEMO_ARGS=--full)
+#   make demo | lm-demo | test | bench   everything they need is done first
+#                                (DEMO_ARGS=--full, LM_ARGS=--full: the larger runs)
 #   make deps                    Debian packages (installs them when run as root)
 #   make kokkos                  build Kokkos + Kokkos Kernels into .deps/prefix, once
 # Your own Kokkos wins: make test Kokkos_ROOT=/opt/kokkos (or CMAKE_PREFIX_PATH, or
@@ -29,7 +30,7 @@ ifneq ($(strip $(SMUP_KOKKOS)),)
 CMAKE_ARGS += -DSMUP_KOKKOS=$(SMUP_KOKKOS)
 endif
 
-.PHONY: deps kokkos configure build demo test bench clean distclean
+.PHONY: deps kokkos configure build demo lm-demo test bench clean distclean
 
 deps:
 	@if ! command -v dpkg-query >/dev/null; then \
@@ -87,6 +88,13 @@ DEMO_ARGS ?=
 demo: build
 	OMP_NUM_THREADS=$(JOBS) OMP_PROC_BIND=false OPENBLAS_NUM_THREADS=1 \
 	  ./$(BUILD_DIR)/examples/example_01_mutransfer --out demo-results $(DEMO_ARGS)
+
+# The GPT coordinate check across density on Debian's fortunes into lm-results/
+# (LM_ARGS=--full: width 512, densities to 1/64, 5 seeds).
+LM_ARGS ?=
+lm-demo: build
+	OMP_NUM_THREADS=$(JOBS) OMP_PROC_BIND=false OPENBLAS_NUM_THREADS=1 \
+	  ./$(BUILD_DIR)/examples/example_02_lm_coord_check --out lm-results $(LM_ARGS)
 
 test: build
 	OMP_NUM_THREADS=2 OMP_PROC_BIND=false ctest --preset $(PRESET) -j$(TEST_JOBS)

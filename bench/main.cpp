@@ -151,6 +151,7 @@ int main(int argc, char* argv[]) {
   smup_bench::register_nm();
   smup_bench::register_bsr();
   smup_bench::register_models();
+  smup_bench::register_gpt();
   benchmark::AddCustomContext("smup_bench_patterns", measured_patterns());
   benchmark::AddCustomContext("load_average_at_start", load_average());
   int const failed = smup_bench::run_and_report(csv_dir);

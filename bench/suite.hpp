@@ -53,11 +53,11 @@ inline std::vector<smup::ratio> densities() {
 /// One training step of a whole model (forward, loss, backward, optimizer), for
 /// models.csv; its benchmark sets the counters values_bytes, index_bytes and state_bytes.
 struct ModelSubject {
-  std::string model; // "mlp"
+  std::string model; // "mlp", "gpt"
   std::string pattern;
   std::int64_t width = 0;
-  int hidden_layers = 0;
-  std::int64_t batch = 0;
+  int hidden_layers = 0;  ///< hidden layers of an MLP, blocks of a GPT
+  std::int64_t batch = 0; ///< images of an MLP step, tokens of a GPT step
   smup::ratio density{1};
 };
 
@@ -179,6 +179,7 @@ void register_csr();
 void register_nm();
 void register_bsr();
 void register_models();
+void register_gpt();
 void register_machine();
 
 /// Runs the registered benchmarks with the console display, then writes kernels.csv,

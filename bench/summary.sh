@@ -70,8 +70,9 @@ awk -F, '
   }' "$dir/kernels.csv"
 
 if [[ -f "$dir/models.csv" ]]; then
+  # One training step of a whole model; "per second" counts images (MLP) or tokens (GPT).
   echo
-  echo "| MLP width | pattern | density | threads | ms per step | speed-up | bytes (MB) | bytes vs dense |"
-  echo "|---|---|---|---|---|---|---|---|"
-  awk -F, 'FNR > 1 { printf "| %s | %s | %s | %s | %.1f | %.2f | %.1f | %.3f |\n", $3, $2, ($6 == 1 ? "1" : sprintf("1/%d", 1 / $6 + 0.5)), $7, $8, $9, $13 / 1e6, $14 }' "$dir/models.csv"
+  echo "| model | width | pattern | density | threads | ms per step | per second | speed-up | bytes (MB) | bytes vs dense |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  awk -F, 'FNR > 1 { printf "| %s | %s | %s | %s | %s | %.1f | %.0f | %.2f | %.1f | %.3f |\n", $1, $3, $2, ($6 == 1 ? "1" : sprintf("1/%d", 1 / $6 + 0.5)), $7, $8, $5 * 1000 / $8, $9, $13 / 1e6, $14 }' "$dir/models.csv"
 fi
