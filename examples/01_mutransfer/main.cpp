@@ -12,6 +12,7 @@
 #include <smup/diagnostics/csv.hpp>
 #include <smup/diagnostics/svg_plot.hpp>
 #include <smup/diagnostics/sweep.hpp>
+#include <smup/diagnostics/transfer_report.hpp>
 #include <smup/io/fashion_mnist.hpp>
 #include <smup/io/image_batches.hpp>
 #include <smup/models/mlp.hpp>
@@ -25,7 +26,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -268,75 +268,31 @@ int main(int argc, char* argv[]) {
         smup::powers_of_two(s.lr_first, s.lr_last), seeds);
     runs.insert(runs.end(), target.begin(), target.end());
     auto const csv = s.out / "transfer.csv";
-    auto const report = smup::run_sweep(
+    auto const sweep = smup::run_sweep(
         runs, {.csv = csv}, [&](smup::RunSpec const& run) { return train_run(s, data, run); });
-    std::cerr << "sweep: " << report.executed << " runs trained, " << report.skipped
-              << " kept from an earlier run, " << report.diverged << " diverged\n";
+    std::cerr << "sweep: " << sweep.executed << " runs trained, " << sweep.skipped
+              << " kept from an earlier run, " << sweep.diverged << " diverged\n";
 
     auto const records = smup::read_sweep_results(csv);
-    auto const optima = smup::lr_optima(records, {"parameterization", "width", "density"});
-
-    // Figure: validation loss against LR, one curve per density, one panel per parameterization.
-    smup::SvgFigure fig{.title = "LR transfer on Fashion-MNIST (width " + std::to_string(s.width) +
-                                 ", mean of " + std::to_string(s.seeds) + " seeds)"};
-    std::map<std::string, smup::PlotPanel*> panels;
-    for (auto const& p : ps)
-      panels[p] = &fig.add_panel(p, {"learning rate", smup::AxisScale::log2}, {"validation loss"});
+    auto const report = smup::transfer_report(
+        records, {.parameterizations = ps,
+                  .base_width = std::to_string(s.base_width),
+                  .target_width = std::to_string(s.width),
+                  .lr_first = s.lr_first,
+                  .lr_last = s.lr_last,
+                  .title = "LR transfer on Fashion-MNIST (width " + std::to_string(s.width) +
+                           ", mean of " + std::to_string(s.seeds) + " seeds)"});
+    report.figure.write(s.out / "transfer.svg");
     std::ostringstream summary;
     summary << "# muTransfer on Fashion-MNIST\n\nBase: width " << s.base_width
             << ", dense. Target: width " << s.width << ", " << s.hidden_layers << " hidden layers, "
             << s.steps << " Adam steps of " << s.batch << ", " << s.seeds << " seed(s).\n\n"
-            << "| parameterization | width | density | optimal lr (mean, interpolated) | per seed "
-               "| val loss at optimum |\n"
-            << "|---|---|---|---|---|---|\n";
-    std::map<std::string, double> base_lr; // grid LR with the base model's lowest mean loss
-    for (auto const& g : optima) {
-      auto const& p = g.group[0].second;
-      auto const& width = g.group[1].second;
-      auto const& density = g.group[2].second;
-      // A minimum on the grid's edge only bounds the optimum: say which way.
-      auto const lr_text = [&](smup::LrOptimum const& o) {
-        auto const exponent = std::log2(o.grid_lr);
-        std::string const bound = o.interpolated                  ? ""
-                                  : exponent >= s.lr_last - 1e-9  ? ">= "
-                                  : exponent <= s.lr_first + 1e-9 ? "<= "
-                                                                  : "";
-        return bound + "2^" + fmt(std::log2(o.lr), 2);
-      };
-      std::string per_seed;
-      for (auto const& so : g.per_seed)
-        per_seed += (per_seed.empty() ? "" : ", ") +
-                    (so.optimum ? lr_text(*so.optimum) : std::string("diverged"));
-      summary << "| " << p << " | " << width << " | " << density << " | "
-              << (g.mean ? lr_text(*g.mean) : "none") << " | " << per_seed << " | "
-              << (g.mean ? fmt(g.mean->loss) : "-") << " |\n";
-      if (width == std::to_string(s.base_width) && g.mean) base_lr[p] = g.mean->grid_lr;
-      if (width != std::to_string(s.width)) continue;
-      auto const series = "density " + density;
-      for (auto const& [lr, loss] : g.mean_curve) panels[p]->add(series, lr, loss);
-      if (g.mean) panels[p]->highlight(series, g.mean->lr, g.mean->loss);
-    }
-    fig.write(s.out / "transfer.svg");
-
+            << report.optima_table;
     // The headline: every parameterization reuses the LR its dense base model preferred.
     auto const sparsest = s.densities.back();
     summary << "\nAt density " << sparsest << " (width " << s.width
             << "), each parameterization with the LR tuned on its dense base model:\n\n"
-            << "| parameterization | base-tuned lr | val loss | val acc |\n|---|---|---|---|\n";
-    for (auto const& p : ps) {
-      if (!base_lr.count(p)) continue;
-      double loss = 0, acc = 0;
-      int n = 0;
-      for (auto const& r : records)
-        if (r.spec.at("parameterization") == p && r.spec.at("width") == std::to_string(s.width) &&
-            r.spec.at("density") == sparsest && r.spec.lr == base_lr[p] && !r.result.diverged) {
-          loss += r.result.val_loss;
-          acc += r.result.val_acc.value_or(0);
-          ++n;
-        }
-      summary << "| " << p << " | 2^" << fmt(std::log2(base_lr[p]), 0) << " | "
-              << (n ? fmt(loss / n) : "diverged") << " | " << (n ? fmt(acc / n) : "-") << " |\n";
-    }
+            << report.base_tuned_table(sparsest);
     double const minutes =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60;
     summary << "\nWall time of this invocation: " << fmt(minutes, 1) << " min.\n";

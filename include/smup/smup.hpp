@@ -73,3 +73,4 @@
 #include <smup/diagnostics/csv.hpp>
 #include <smup/diagnostics/svg_plot.hpp>
 #include <smup/diagnostics/sweep.hpp>
+#include <smup/diagnostics/transfer_report.hpp>
