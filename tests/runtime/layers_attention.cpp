@@ -9,6 +9,7 @@
 #include <smup/parameterization/sparse_mup.hpp>
 #include <smup/sparsity/unstructured.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -255,6 +256,43 @@ TEST_CASE("A single position attends only to itself: y is the output projection 
   for (std::int64_t i = 0; i < d; ++i)
     for (std::int64_t c = 0; c < columns; ++c) v_ref(i, c) = full(2 * d + i, c);
   CHECK(smup_test::relative_error(v, v_ref) < 1e-13);
+}
+
+TEST_CASE("The host kernels and the team kernels GPUs run give the same attention",
+          "[layers][attention]") {
+  // Two layers from one seed: the same weights, one on each path.
+  std::int64_t const d = 16, T = 7, columns = 3 * T;
+  Attention<smup::SMuP, smup::Unstructured> host({.width = d, .head_dim = 4, .density = {1, 2}},
+                                                 base, hp, 8);
+  Attention<smup::SMuP, smup::Unstructured> team({.width = d, .head_dim = 4, .density = {1, 2}},
+                                                 base, hp, 8);
+  team.use_generic_kernels(true);
+  Matrix x("x", d, columns), dy("dy", d, columns);
+  smup_test::fill_uniform(x, 31);
+  smup_test::fill_uniform(dy, 32);
+  Matrix y_host("y_host", d, columns), y_team("y_team", d, columns);
+  Matrix dx_host("dx_host", d, columns), dx_team("dx_team", d, columns);
+  host.forward(x, y_host, T);
+  team.forward(x, y_team, T);
+  host.backward(x, dy, dx_host);
+  team.backward(x, dy, dx_team);
+  CHECK(smup_test::relative_error(smup_test::host_copy(y_host), smup_test::host_copy(y_team)) <
+        1e-13);
+  CHECK(smup_test::relative_error(smup_test::host_copy(dx_host), smup_test::host_copy(dx_team)) <
+        1e-13);
+  std::vector<smup::WeightValues<double, E>> host_grads, team_grads;
+  host.for_each_tensor([&](smup::Tensor<double, E> const& t) { host_grads.push_back(t.grad); });
+  team.for_each_tensor([&](smup::Tensor<double, E> const& t) { team_grads.push_back(t.grad); });
+  REQUIRE(host_grads.size() == team_grads.size());
+  for (std::size_t i = 0; i < host_grads.size(); ++i) {
+    auto const a = smup_test::host_copy(host_grads[i]), b = smup_test::host_copy(team_grads[i]);
+    double worst = 0, largest = 1;
+    for (std::size_t k = 0; k < a.extent(0); ++k) {
+      worst = std::max(worst, std::abs(a(k) - b(k)));
+      largest = std::max(largest, std::abs(b(k)));
+    }
+    CHECK(worst / largest < 1e-13);
+  }
 }
 
 TEST_CASE("Causal attention hands out the QKV tensors, then the output projection's",
