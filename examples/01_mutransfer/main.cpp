@@ -19,7 +19,8 @@
 #include <smup/optim/adam.hpp>
 #include <smup/smup.hpp>
 
-#include <charconv>
+#include "../common/arguments.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -62,20 +63,7 @@ constexpr char const* usage =
 
 Settings parse(int argc, char** argv) {
   Settings s;
-  std::vector<std::string> const args(argv + 1, argv + argc);
-  auto text = [&](std::size_t& i) {
-    if (i + 1 >= args.size() || args[i + 1].empty())
-      throw std::invalid_argument(args[i] + " needs a value");
-    return args[++i];
-  };
-  auto number = [&](std::size_t& i) {
-    std::string const name = args[i], value = text(i);
-    int v = 0;
-    auto const [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (ec != std::errc{} || end != value.data() + value.size() || v < 1)
-      throw std::invalid_argument(name + " needs a positive integer (got '" + value + "')");
-    return v;
-  };
+  smup_example::Arguments const args(argc, argv);
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--full") {
       s.width = 1024;
@@ -97,13 +85,13 @@ Settings parse(int argc, char** argv) {
       s.coord_densities = {"1", "1/4"};
       s.coord_steps = 2;
     } else if (args[i] == "--out") {
-      s.out = text(i);
+      s.out = args.text(i);
     } else if (args[i] == "--data") {
-      s.data = text(i);
+      s.data = args.text(i);
     } else if (args[i] == "--steps") {
-      s.steps = number(i);
+      s.steps = args.positive(i);
     } else if (args[i] == "--seeds") {
-      s.seeds = number(i);
+      s.seeds = args.positive(i);
     } else if (args[i] == "--help" || args[i] == "-h") {
       std::cout << usage;
       std::exit(0);

@@ -9,7 +9,7 @@
 //   example_02_lm_coord_check --full       # width 512, densities to 1/64, more seeds
 //   example_02_lm_coord_check --smoke      # seconds: checks the pipeline end to end
 //
-// Writes coord_check.csv, coord_check_density.svg and summary.md into --out (lm-results).
+// Writes coord_check.csv, coord_check_density.svg and coord_check.md into --out (lm-results).
 
 #include <smup/core/parse_ratio.hpp>
 #include <smup/diagnostics/coord_check.hpp>
@@ -23,8 +23,9 @@
 #include <smup/parameterization/sparse_mup.hpp>
 #include <smup/sparsity/unstructured.hpp>
 
+#include "../common/arguments.hpp"
+
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -61,24 +62,11 @@ constexpr char const* usage =
     "[--seeds N]\n"
     "  Coordinate check across density of a byte-level GPT (SP, muP, SmuP) on the fortunes\n"
     "  (or PATH, a text file or folder); writes coord_check.csv, coord_check_density.svg\n"
-    "  and summary.md into DIR (default lm-results).\n";
+    "  and coord_check.md into DIR (default lm-results).\n";
 
 Settings parse(int argc, char** argv) {
   Settings s;
-  std::vector<std::string> const args(argv + 1, argv + argc);
-  auto text = [&](std::size_t& i) {
-    if (i + 1 >= args.size() || args[i + 1].empty())
-      throw std::invalid_argument(args[i] + " needs a value");
-    return args[++i];
-  };
-  auto number = [&](std::size_t& i) {
-    std::string const name = args[i], value = text(i);
-    int v = 0;
-    auto const [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    if (ec != std::errc{} || end != value.data() + value.size() || v < 1)
-      throw std::invalid_argument(name + " needs a positive integer (got '" + value + "')");
-    return v;
-  };
+  smup_example::Arguments const args(argc, argv);
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--full") {
       s.width = 512;
@@ -95,13 +83,13 @@ Settings parse(int argc, char** argv) {
       s.steps = 2;
       s.seeds = 1;
     } else if (args[i] == "--out") {
-      s.out = text(i);
+      s.out = args.text(i);
     } else if (args[i] == "--data") {
-      s.data = text(i);
+      s.data = args.text(i);
     } else if (args[i] == "--steps") {
-      s.steps = number(i);
+      s.steps = args.positive(i);
     } else if (args[i] == "--seeds") {
-      s.seeds = number(i);
+      s.seeds = args.positive(i);
     } else if (args[i] == "--help" || args[i] == "-h") {
       std::cout << usage;
       std::exit(0);
@@ -221,7 +209,7 @@ int main(int argc, char* argv[]) {
     summary << "\nDensest " << s.densities.front() << ", sparsest " << s.densities.back()
             << ". Wall time: " << fmt(minutes, 1) << " min.\n";
     {
-      std::ofstream out(s.out / "summary.md");
+      std::ofstream out(s.out / "coord_check.md");
       out << summary.str();
     }
     std::cout << summary.str();

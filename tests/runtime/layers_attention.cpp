@@ -1,6 +1,7 @@
 // Causal self-attention: gradients against finite differences in double, causality,
 // the logit scale of each parameterization, a host reference forward, and its errors.
 #include "catch.hpp"
+#include "finite_difference.hpp"
 #include "kernel_reference.hpp"
 
 #include <smup/layers/causal_attention.hpp>
@@ -16,6 +17,9 @@
 
 namespace {
 
+using smup_test::dot_host;
+using smup_test::with_shift;
+
 using E = Kokkos::DefaultExecutionSpace;
 using Matrix = smup::Activations<double, E>;
 using HostMatrix = smup_test::HostMatrix<double>;
@@ -24,27 +28,6 @@ constexpr smup::BaseShape base{.width = 4};
 
 template <class P, class S = smup::Dense> using Attention =
     smup::CausalSelfAttention<P, S, E, double>;
-
-double dot_host(Matrix const& a, Matrix const& b) {
-  auto const ha = smup_test::host_copy(a), hb = smup_test::host_copy(b);
-  double s = 0;
-  for (std::size_t i = 0; i < ha.extent(0); ++i)
-    for (std::size_t j = 0; j < ha.extent(1); ++j) s += ha(i, j) * hb(i, j);
-  return s;
-}
-
-/// Perturbs entry k of `values` by `shift` and returns f(); restores it afterwards.
-template <class Values, class F>
-double with_shift(Values const& values, std::size_t k, double shift, F f) {
-  auto h = smup_test::host_copy(values);
-  double const saved = h(k);
-  h(k) = saved + shift;
-  Kokkos::deep_copy(values, h);
-  double const out = f();
-  h(k) = saved;
-  Kokkos::deep_copy(values, h);
-  return out;
-}
 
 /// Non-zero biases, so the gradient check covers them with a non-trivial attention.
 template <class Layer> void fill_biases(Layer& layer) {

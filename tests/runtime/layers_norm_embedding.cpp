@@ -2,6 +2,7 @@
 // differences in double, normalisation statistics, the parameterization's rules,
 // bit-reproducible backward passes and every error message.
 #include "catch.hpp"
+#include "finite_difference.hpp"
 #include "kernel_reference.hpp"
 
 #include <smup/layers/embedding.hpp>
@@ -20,33 +21,15 @@
 
 namespace {
 
+using smup_test::dot_host;
+using smup_test::with_shift;
+
 using E = Kokkos::DefaultExecutionSpace;
 using Matrix = smup::Activations<double, E>;
 using Tokens = Kokkos::View<int*, E::memory_space>;
 constexpr smup::HyperParams hp{.sigma = 0.5, .eta = 0x1p-6, .alpha_in = 1.5, .alpha_out = 2.0};
 constexpr smup::BaseShape base{.width = 4};
 constexpr double step = 1e-6;
-
-template <class View> double dot_host(View const& a, View const& b) {
-  auto const ha = smup_test::host_copy(a), hb = smup_test::host_copy(b);
-  double s = 0;
-  for (std::size_t i = 0; i < ha.extent(0); ++i)
-    for (std::size_t j = 0; j < ha.extent(1); ++j) s += ha(i, j) * hb(i, j);
-  return s;
-}
-
-/// Perturbs entry k of `values` by `shift` and returns f(); restores it afterwards.
-template <class Values, class F>
-double with_shift(Values const& values, std::size_t k, double shift, F f) {
-  auto h = smup_test::host_copy(values);
-  double const saved = h(k);
-  h(k) = saved + shift;
-  Kokkos::deep_copy(values, h);
-  double const out = f();
-  h(k) = saved;
-  Kokkos::deep_copy(values, h);
-  return out;
-}
 
 bool close(double numeric, double analytic) {
   return std::abs(numeric - analytic) <= 1e-7 * std::max(1.0, std::abs(numeric));
