@@ -219,16 +219,8 @@ void coordinate_check(Settings const& s, Data& data) {
 } // namespace
 
 int main(int argc, char* argv[]) {
-  Kokkos::ScopeGuard kokkos(argc, argv);
-  Settings s;
-  try {
-    s = parse(argc, argv);
-  } catch (std::exception const& e) {
-    std::cerr << "error: " << e.what() << "\n" << usage;
-    return 2;
-  }
-  auto const start = std::chrono::steady_clock::now();
-  try {
+  return smup_example::run_example(argc, argv, usage, parse, [](Settings const& s) {
+    auto const start = std::chrono::steady_clock::now();
     std::filesystem::create_directories(s.out);
     Data data{smup::io::load_fashion_mnist(s.data), {}};
     if (s.train_images > 0) {
@@ -289,9 +281,5 @@ int main(int argc, char* argv[]) {
       out << summary.str();
     }
     std::cout << summary.str();
-  } catch (std::exception const& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+  });
 }

@@ -174,16 +174,8 @@ private:
 } // namespace
 
 int main(int argc, char* argv[]) {
-  Kokkos::ScopeGuard kokkos(argc, argv);
-  Settings s;
-  try {
-    s = parse(argc, argv);
-  } catch (std::exception const& e) {
-    std::cerr << "error: " << e.what() << "\n" << usage;
-    return 2;
-  }
-  auto const start = std::chrono::steady_clock::now();
-  try {
+  return smup_example::run_example(argc, argv, usage, parse, [](Settings const& s) {
+    auto const start = std::chrono::steady_clock::now();
     std::filesystem::create_directories(s.out);
     auto corpus = s.data.empty() ? smup::io::load_fortunes() : smup::io::load_text(s.data);
     smup::io::TextBatches<E> validation(corpus, smup::io::TextPart::validation, s.lm.batch,
@@ -235,9 +227,5 @@ int main(int argc, char* argv[]) {
       out << summary.str();
     }
     std::cout << summary.str();
-  } catch (std::exception const& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+  });
 }

@@ -1,12 +1,16 @@
 #pragma once
 // The examples' command lines: options with a value, read with an error that names the
-// option when the value is missing or malformed (each example prints its usage after it).
+// option when the value is missing or malformed, and the frame every example's main runs in.
 #include <charconv>
 #include <cstddef>
+#include <exception>
+#include <iostream>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include <Kokkos_Core.hpp>
 
 namespace smup_example {
 
@@ -37,5 +41,26 @@ public:
 private:
   std::vector<std::string> args_;
 };
+
+/// Kokkos for the program's lifetime, then `parse(argc, argv)` (on error: the message
+/// and `usage`, exit status 2), then `body(settings)` (on error: the message, status 1).
+template <class Parse, class Body>
+int run_example(int argc, char** argv, char const* usage, Parse parse, Body body) {
+  Kokkos::ScopeGuard kokkos(argc, argv);
+  decltype(parse(argc, argv)) settings;
+  try {
+    settings = parse(argc, argv);
+  } catch (std::exception const& e) {
+    std::cerr << "error: " << e.what() << "\n" << usage;
+    return 2;
+  }
+  try {
+    body(settings);
+  } catch (std::exception const& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
 
 } // namespace smup_example
