@@ -1,5 +1,5 @@
-// LayerNorm, Embedding and PositionEmbedding: gradients against central finite
-// differences in double, normalisation statistics, the parameterization's rules,
+// LayerNorm, Embedding, PositionEmbedding and the TiedReadout: gradients against central
+// finite differences in double, normalisation statistics, the parameterization's rules,
 // bit-reproducible backward passes and every error message.
 #include "catch.hpp"
 #include "finite_difference.hpp"
@@ -7,6 +7,7 @@
 
 #include <smup/layers/embedding.hpp>
 #include <smup/layers/layer_norm.hpp>
+#include <smup/layers/tied_readout.hpp>
 #include <smup/parameterization/mup.hpp>
 #include <smup/parameterization/sp.hpp>
 #include <smup/parameterization/sparse_mup.hpp>
@@ -397,4 +398,103 @@ TEST_CASE("LayerNorm rejects mismatched shapes, a backward without forward and b
                     Catch::Contains("smup::LayerNorm::LayerNorm: eps must be positive and finite"));
   CHECK_THROWS_WITH(Norm(4, base, hp, std::numeric_limits<double>::quiet_NaN()),
                     Catch::Contains("eps must be positive and finite"));
+}
+
+TEST_CASE("A tied readout shares its embedding's table: both uses' gradients sum and match "
+          "finite differences",
+          "[layers][embedding][tied]") {
+  // Width 6 over base 4: m_d = 3/2, so the readout's multiplier alpha_out / m_d is not 1.
+  smup::Embedding<smup::SMuP, E, double> embedding(6, 5, base, hp, 4);
+  smup::TiedReadout<smup::SMuP, E, double> readout(embedding, base, hp);
+  REQUIRE(readout.rules().multiplier == Approx(hp.alpha_out / 1.5).epsilon(1e-15));
+  auto const tokens = make_tokens({4, 0, 4, 2, 1, 0, 4});
+  Matrix x("x", 6, 7), dx("dx", 6, 7), logits("logits", 5, 7), r_logits("r_logits", 5, 7);
+  Matrix h("h", 6, 7), r_h("r_h", 6, 7);
+  smup_test::fill_uniform(x, 1);
+  smup_test::fill_uniform(r_logits, 2);
+  smup_test::fill_uniform(r_h, 3);
+  smup_test::fill_uniform(readout.bias(), 5);
+  // Both uses in one loss: the readout of x and the embedding of the tokens.
+  auto const loss = [&] {
+    readout.forward(x, logits);
+    embedding.forward(tokens, h);
+    return dot_host(logits, r_logits) + dot_host(h, r_h);
+  };
+  smup::fill_normal(embedding.table_grad(), 1.0, 99); // stale values must be overwritten
+  readout.backward(x, r_logits, dx);
+  embedding.backward(tokens, r_h, smup::GradientWrite::accumulate);
+  check_parameter_gradient(embedding.table(), embedding.table_grad(), loss);
+  check_parameter_gradient(readout.bias(), readout.bias_grad(), loss);
+  auto const dx_host = smup_test::host_copy(dx);
+  for (std::size_t i = 0; i < 6; ++i)
+    for (std::size_t c = 0; c < 7; ++c) {
+      auto const at = [&](double shift) {
+        auto hx = smup_test::host_copy(x);
+        hx(i, c) += shift;
+        Kokkos::deep_copy(x, hx);
+        double const out = loss();
+        hx(i, c) -= shift;
+        Kokkos::deep_copy(x, hx);
+        return out;
+      };
+      double const numeric = (at(step) - at(-step)) / (2 * step);
+      CAPTURE(i, c, numeric, dx_host(i, c));
+      CHECK(close(numeric, dx_host(i, c)));
+    }
+}
+
+TEST_CASE("A tied readout computes multiplier * table^T x + b with the output role's multiplier "
+          "and hands the optimizer its bias only",
+          "[layers][embedding][tied]") {
+  auto check = [](auto policy, double multiplier) {
+    using P = decltype(policy);
+    CAPTURE(P::name);
+    smup::Embedding<P, E, double> embedding(8, 3, base, hp, 6);
+    smup::TiedReadout<P, E, double> readout(embedding, base, hp);
+    CHECK(readout.rules().multiplier == Approx(multiplier).epsilon(1e-15));
+    smup_test::fill_uniform(readout.bias(), 2);
+    Matrix x("x", 8, 4), y("y", 3, 4);
+    smup_test::fill_uniform(x, 7);
+    readout.forward(x, y);
+    auto const table = smup_test::host_copy(embedding.table());
+    auto const b = smup_test::host_copy(readout.bias());
+    auto const hx = smup_test::host_copy(x), hy = smup_test::host_copy(y);
+    for (std::size_t v = 0; v < 3; ++v)
+      for (std::size_t c = 0; c < 4; ++c) {
+        double dot = 0;
+        for (std::size_t i = 0; i < 8; ++i) dot += table(i * 3 + v) * hx(i, c);
+        CHECK(hy(v, c) == Approx(multiplier * dot + b(v)).epsilon(1e-12));
+      }
+    int handed = 0;
+    readout.for_each_tensor([&](smup::Tensor<double, E>& t) {
+      ++handed;
+      CHECK(t.rules.role == smup::Role::bias);
+      CHECK(t.values.extent(0) == 3);
+    });
+    CHECK(handed == 1);
+    CHECK(readout.storage_bytes(2).total() == 3 * 3 * sizeof(double));
+    smup::TiedReadout<P, E, double> no_bias(embedding, base, hp, false);
+    no_bias.for_each_tensor([&](smup::Tensor<double, E>&) { ++handed; });
+    CHECK(handed == 1);
+    CHECK(no_bias.storage_bytes(2).total() == 0);
+  };
+  // Width 8 over base 4: m_d = 2.
+  check(smup::SP{}, hp.alpha_out);
+  check(smup::MuP{}, hp.alpha_out / 2);
+  check(smup::SMuP{}, hp.alpha_out / 2);
+}
+
+TEST_CASE("A tied readout rejects mismatched shapes before writing anything",
+          "[layers][embedding][tied][errors]") {
+  smup::Embedding<smup::SMuP, E, double> embedding(4, 3, base, hp, 1);
+  smup::TiedReadout<smup::SMuP, E, double> readout(embedding, base, hp);
+  Matrix x("x", 4, 2), y("y", 3, 2), wrong_x("x", 5, 2), wrong_y("y", 3, 3), wrong_dx("dx", 4, 3);
+  CHECK_THROWS_WITH(readout.forward(wrong_x, y),
+                    Catch::Contains("smup::TiedReadout::forward: x is 5 x 2 and y is 3 x 2 but "
+                                    "need [width][n] and [vocab][n] with width 4 and vocab 3"));
+  CHECK_THROWS_WITH(readout.forward(x, wrong_y), Catch::Contains("y is 3 x 3"));
+  auto const before = smup_test::host_copy(embedding.table_grad());
+  CHECK_THROWS_WITH(readout.backward(x, y, wrong_dx),
+                    Catch::Contains("smup::TiedReadout::backward: dx is 4 x 3 and dy is 3 x 2"));
+  CHECK(same_bits(before, embedding.table_grad())); // the shared gradient is untouched
 }

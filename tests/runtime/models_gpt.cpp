@@ -1,5 +1,6 @@
 // The GPT model as a whole: its gradient against finite differences of its loss (dense and
-// sparse hidden matrices), bit-identical training for one seed, and its shape errors.
+// sparse hidden matrices, untied and tied readout), bit-identical training for one seed,
+// what tying saves, and its errors.
 #include "catch.hpp"
 #include "kernel_reference.hpp"
 
@@ -12,6 +13,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -125,4 +127,80 @@ TEST_CASE("A sparse GPT stores fewer bytes than the dense one of the same width"
   CHECK(d.indices == 0);
   CHECK(s.indices > 0);
   CHECK(s.total() < d.total() / 2);
+}
+
+namespace {
+
+// muP with the readout's 1/m_d moved from its multiplier into its init: it cannot tie.
+struct ShrunkReadoutInit {
+  using parameterization_concept = smup::parameterization_tag;
+  static constexpr std::string_view name = "ShrunkReadoutInit";
+  static constexpr smup::Monomial init_variance(smup::Role r) {
+    return r == smup::Role::output ? smup::inverse(smup::m_d * smup::m_d)
+                                   : smup::MuP::init_variance(r);
+  }
+  static constexpr smup::Monomial learning_rate(smup::Role r, smup::OptimizerFamily f) {
+    return smup::MuP::learning_rate(r, f);
+  }
+  static constexpr smup::Monomial multiplier(smup::Role) { return smup::unit_scaling; }
+  static constexpr smup::ratio attention_logit_exponent{-1};
+};
+
+} // namespace
+
+TEST_CASE("A GPT with a tied readout gets the gradient of its loss, both uses of the table summed",
+          "[models][gpt][tied]") {
+  SECTION("SmuP") {
+    check_model_gradient<smup::GPT<smup::SMuP, smup::Dense, E, double>>(
+        {.vocab = 7, .context = 3, .width = 8, .head_dim = 4, .blocks = 1, .tied_readout = true});
+  }
+  SECTION("SP, no biases") {
+    check_model_gradient<smup::GPT<smup::SP, smup::Dense, E, double>>({.vocab = 7,
+                                                                       .context = 3,
+                                                                       .width = 8,
+                                                                       .head_dim = 4,
+                                                                       .blocks = 1,
+                                                                       .bias = false,
+                                                                       .tied_readout = true});
+  }
+}
+
+TEST_CASE("A tied GPT hands the optimizer one table fewer and stores vocab x width floats "
+          "(and their Adam state) fewer",
+          "[models][gpt][tied]") {
+  using Model = smup::GPT<smup::SMuP, smup::Unstructured>;
+  Model::Shape shape{.vocab = 40, .context = 4, .width = 32, .head_dim = 8, .density = {1, 4}};
+  Model untied(shape, {.width = 16}, hp, 2);
+  shape.tied_readout = true;
+  Model tied(shape, {.width = 16}, hp, 2);
+  std::vector<std::size_t> untied_sizes, tied_sizes;
+  untied.for_each_tensor([&](auto const& t) { untied_sizes.push_back(t.values.extent(0)); });
+  tied.for_each_tensor([&](auto const& t) { tied_sizes.push_back(t.values.extent(0)); });
+  // Untied: ..., final norm gain and bias, readout weights, readout bias.
+  REQUIRE(untied_sizes.size() == tied_sizes.size() + 1);
+  CHECK(untied_sizes[untied_sizes.size() - 2] == 40 * 32);
+  untied_sizes.erase(untied_sizes.end() - 2);
+  CHECK(untied_sizes == tied_sizes);
+  auto const table_bytes = std::size_t{40 * 32} * sizeof(float);
+  CHECK(untied.storage_bytes(2).total() - tied.storage_bytes(2).total() == 3 * table_bytes);
+  // Training moves the shared table through both uses and stays deterministic.
+  smup::AdamW<smup::SMuP> adam(tied, hp, {.beta1 = 0.9, .beta2 = 0.95});
+  auto const tokens = tokens_for<Model>(8, 40, 0), targets = tokens_for<Model>(8, 40, 3);
+  double const first = tied.train_step(tokens, targets, adam, 1.0);
+  for (int step = 0; step < 10; ++step) tied.train_step(tokens, targets, adam, 1.0);
+  CHECK(tied.evaluate(tokens, targets) < first);
+}
+
+TEST_CASE("A GPT refuses a tied readout under a parameterization whose input and output rules "
+          "differ",
+          "[models][gpt][tied][errors]") {
+  using Model = smup::GPT<ShrunkReadoutInit, smup::Dense>;
+  Model::Shape shape{.vocab = 8, .context = 4, .width = 16, .head_dim = 8, .tied_readout = true};
+  CHECK_THROWS_WITH(Model(shape, {.width = 16}, hp, 1),
+                    Catch::Contains("smup::GPT: Shape::tied_readout is set under "
+                                    "ShrunkReadoutInit. smup::TiedReadout: the parameterization "
+                                    "gives its input and output roles different init variances"));
+  shape.tied_readout = false; // untied, the same parameterization is fine
+  Model untied(shape, {.width = 16}, hp, 1);
+  CHECK(untied.shape().width == 16);
 }

@@ -107,6 +107,11 @@
   "smup::Linear: only hidden layers may be sparse. SmuP defines density scaling for hidden "       \
   "matrices only: embeddings and the readout have a finite fan-in or fan-out and stay dense. "     \
   "Use smup::Dense for Role::input and Role::output."
+#define SMUP_DIAG_TIED_READOUT_RULES                                                               \
+  "smup::TiedReadout: the parameterization gives its input and output roles different init "       \
+  "variances or learning rates. A tied table is one tensor, trained by the embedding's rules and " \
+  "read by both; the readout may differ only in its forward multiplier. Untie the readout, or "    \
+  "scale the output role through its multiplier (muP's Table 8 form)."
 #define SMUP_DIAG_OPTIMIZER_PARAMETERIZATION                                                       \
   "smup::optimizer: the optimizer's parameterization differs from the model's. Learning rates "    \
   "and initialisation must follow the same rules or the transfer breaks. Use the model's "         \

@@ -10,7 +10,7 @@
 ///     positions.forward_add(h, /*context=*/128);
 ///     // ... the rest of the model, then from dh = dL/dh:
 ///     positions.backward(dh, 128);             // both overwrite their table gradients
-///     embed.backward(ids, dh);
+///     embed.backward(ids, dh);                 // (GradientWrite::accumulate adds instead)
 ///
 /// Sequence columns are c = b * context + t. Tables are row-major [width][entries],
 /// so the vector of token v (or position t) is column v (t). Gradients are summed in
@@ -55,6 +55,10 @@ void fill_table(Values const& table, double std_dev, std::uint64_t seed, std::ui
 
 } // namespace detail
 
+/// How a backward pass writes a parameter gradient: replacing what is there, or adding
+/// to it (a table shared with a tied readout receives the gradients of both uses).
+enum class GradientWrite { overwrite, accumulate };
+
 template <Parameterization P, class E = Kokkos::DefaultExecutionSpace, class Scalar = float>
 class Embedding {
 public:
@@ -92,14 +96,17 @@ public:
         });
   }
 
-  /// Overwrites the table gradient from dy = dL/dy ([width][tokens]): column v gets
-  /// multiplier * the sum of dy's columns whose token is v (zero for unseen tokens).
-  void backward(ConstTokens const& tokens, Activations<Scalar, E> const& dy) {
+  /// The table gradient from dy = dL/dy ([width][tokens]): column v gets multiplier *
+  /// the sum of dy's columns whose token is v (zero for unseen tokens). It replaces the
+  /// gradient, or with GradientWrite::accumulate adds to it (after a tied readout's).
+  void backward(ConstTokens const& tokens, Activations<Scalar, E> const& dy,
+                GradientWrite write = GradientWrite::overwrite) {
     check("backward", "dy", tokens, dy);
     auto const grad = table_grad_;
     auto const vocab = vocab_;
     auto const columns = static_cast<std::int64_t>(tokens.extent(0));
     auto const mult = static_cast<Scalar>(rules_.multiplier);
+    bool const overwrite = write == GradientWrite::overwrite;
     // One thread per feature owns its gradient row and adds the columns in order:
     // repeated tokens need no atomics and the sum order never changes. The
     // parallelism is the width, which suits CPUs; a GPU would rather sort by token.
@@ -107,10 +114,9 @@ public:
         "smup::Embedding::backward", Kokkos::RangePolicy<E>(0, width_),
         KOKKOS_LAMBDA(std::int64_t i) {
           std::int64_t const row = i * vocab;
-          for (std::int64_t v = 0; v < vocab; ++v) grad(row + v) = Scalar(0);
-          for (std::int64_t c = 0; c < columns; ++c) grad(row + tokens(c)) += dy(i, c);
-          if (mult != Scalar(1))
-            for (std::int64_t v = 0; v < vocab; ++v) grad(row + v) *= mult;
+          if (overwrite)
+            for (std::int64_t v = 0; v < vocab; ++v) grad(row + v) = Scalar(0);
+          for (std::int64_t c = 0; c < columns; ++c) grad(row + tokens(c)) += mult * dy(i, c);
         });
   }
 

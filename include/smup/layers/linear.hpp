@@ -46,6 +46,19 @@ template <class S> constexpr ratio default_density() {
   else
     return ratio{1};
 }
+
+/// db(i) = sum over the batch of dy(i, k), in order (deterministic, no atomics).
+template <class E, class Scalar>
+void bias_gradient(Activations<Scalar, E> const& dy, WeightValues<Scalar, E> const& db) {
+  auto const batch = static_cast<std::int64_t>(dy.extent(1));
+  Kokkos::parallel_for(
+      "smup::bias_gradient", Kokkos::RangePolicy<E>(0, dy.extent(0)),
+      KOKKOS_LAMBDA(std::int64_t i) {
+        Scalar sum = 0;
+        for (std::int64_t k = 0; k < batch; ++k) sum += dy(i, k);
+        db(i) = sum;
+      });
+}
 } // namespace detail
 
 template <Parameterization P, SparsityPattern S, class E = Kokkos::DefaultExecutionSpace,
@@ -103,17 +116,7 @@ public:
     auto const mult = static_cast<Scalar>(rules_.multiplier);
     detail::run_weight_gradient(weights_, dy, x, weight_grad_);
     scale(weight_grad_, mult);
-    if (shape_.bias) {
-      auto const db = bias_grad_;
-      auto const batch = static_cast<std::int64_t>(dy.extent(1));
-      Kokkos::parallel_for(
-          "smup::Linear::bias_grad", Kokkos::RangePolicy<E>(0, shape_.out),
-          KOKKOS_LAMBDA(std::int64_t i) {
-            Scalar sum = 0;
-            for (std::int64_t k = 0; k < batch; ++k) sum += dy(i, k);
-            db(i) = sum;
-          });
-    }
+    if (shape_.bias) detail::bias_gradient<E>(dy, bias_grad_);
     if (dx.data() != nullptr) {
       detail::run_backward_data(weights_, dy, dx);
       auto const flat = Kokkos::View<Scalar*, typename E::memory_space, Kokkos::MemoryUnmanaged>(

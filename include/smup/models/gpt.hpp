@@ -2,7 +2,8 @@
 /// smup::GPT<P, S>: a GPT-style byte-level language model. Token and learned position
 /// embeddings, `blocks` pre-LayerNorm blocks (causal multi-head self-attention, then a
 /// GELU MLP of 4x the width, each added to the residual stream), a final LayerNorm and
-/// a readout. Under SmuP the pattern S applies to the hidden matrices only (QKV,
+/// a readout, its own matrix or (Shape::tied_readout) the token embedding's table
+/// transposed. Under SmuP the pattern S applies to the hidden matrices only (QKV,
 /// attention output, MLP up and down); embeddings, norms and the readout stay dense.
 ///
 ///     smup::GPT<smup::SMuP, smup::Unstructured> model(
@@ -16,12 +17,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <Kokkos_Core.hpp>
 
+#include <smup/core/diagnostics.hpp>
 #include <smup/core/error.hpp>
 #include <smup/kernels/storage_bytes.hpp>
 #include <smup/kernels/views.hpp>
@@ -32,8 +35,10 @@
 #include <smup/layers/linear.hpp>
 #include <smup/layers/residual.hpp>
 #include <smup/layers/softmax_cross_entropy.hpp>
+#include <smup/layers/tied_readout.hpp>
 #include <smup/optim/clip.hpp>
 #include <smup/parameterization/concepts.hpp>
+#include <smup/parameterization/weight_tying.hpp>
 #include <smup/sparsity/concepts.hpp>
 #include <smup/sparsity/counter_hash.hpp>
 
@@ -58,6 +63,9 @@ public:
     int blocks = 2;
     ratio density = detail::default_density<S>(); ///< of every hidden matrix
     bool bias = true;
+    /// The readout reuses the token embedding's table (one tensor, the input role's init
+    /// and learning rates, the output role's multiplier); needs ties_input_and_output<P>.
+    bool tied_readout = false;
   };
 
   /// One named output whose mean |x| the coordinate check follows.
@@ -70,11 +78,17 @@ public:
       : shape_(checked(shape)),
         embedding_(shape.width, shape.vocab, base, hp, detail::counter_hash(seed, 2, 0)),
         position_(shape.width, shape.context, base, hp, detail::counter_hash(seed, 2, 1)),
-        final_norm_(shape.width, base, hp),
-        readout_({.in = shape.width, .out = shape.vocab, .bias = shape.bias}, base, hp,
-                 detail::counter_hash(seed, 2, 2)) {
+        final_norm_(shape.width, base, hp) {
     blocks_.reserve(static_cast<std::size_t>(shape.blocks));
     for (int l = 0; l < shape.blocks; ++l) blocks_.emplace_back(shape, base, hp, seed, l);
+    if constexpr (ties_input_and_output<P>)
+      if (shape.tied_readout) {
+        tied_readout_.emplace(embedding_, base, hp, shape.bias);
+        return;
+      }
+    readout_.emplace(
+        typename Readout::Shape{.in = shape.width, .out = shape.vocab, .bias = shape.bias}, base,
+        hp, detail::counter_hash(seed, 2, 2));
   }
 
   /// Logits [vocab][tokens.size()]; valid until the next call.
@@ -95,7 +109,10 @@ public:
       residual_add(b.h, b.m, stream_[l + 1]);
     }
     final_norm_.forward(stream_.back(), final_);
-    readout_.forward(final_, logits_);
+    if (tied_readout_)
+      tied_readout_->forward(final_, logits_);
+    else
+      readout_->forward(final_, logits_);
     return logits_;
   }
 
@@ -121,7 +138,10 @@ public:
   /// train_step, public for gradient checks.
   void backward(Tokens const& tokens) {
     auto const T = shape_.context;
-    readout_.backward(final_, d_logits_, d_tmp_);
+    if (tied_readout_)
+      tied_readout_->backward(final_, d_logits_, d_tmp_);
+    else
+      readout_->backward(final_, d_logits_, d_tmp_);
     final_norm_.backward(stream_.back(), d_tmp_, d_stream_);
     for (std::size_t l = blocks_.size(); l-- > 0;) {
       auto& b = blocks_[l];
@@ -137,7 +157,9 @@ public:
       accumulate(d_stream_, d_tmp2_); // now dL/dstream[l]
     }
     position_.backward(d_stream_, T);
-    embedding_.backward(tokens, d_stream_);
+    // A tied table already holds the readout's share of its gradient.
+    embedding_.backward(tokens, d_stream_,
+                        tied_readout_ ? GradientWrite::accumulate : GradientWrite::overwrite);
   }
 
   /// The outputs the coordinate check follows, after the last forward: the embedding
@@ -152,7 +174,8 @@ public:
     return out;
   }
 
-  /// Every trainable tensor, in a fixed order: embeddings, blocks, final norm, readout.
+  /// Every trainable tensor, in a fixed order: embeddings, blocks, final norm, readout
+  /// (a tied readout hands out its bias only; the table came with the embedding).
   template <class F> void for_each_tensor(F&& f) {
     embedding_.for_each_tensor(f);
     position_.for_each_tensor(f);
@@ -164,7 +187,10 @@ public:
       b.down.for_each_tensor(f);
     }
     final_norm_.for_each_tensor(f);
-    readout_.for_each_tensor(f);
+    if (tied_readout_)
+      tied_readout_->for_each_tensor(f);
+    else
+      readout_->for_each_tensor(f);
   }
 
   /// Memory of all parameters (with the sparse layers' indices) and `optimizer_states`
@@ -180,7 +206,8 @@ public:
       bytes += b.down.storage_bytes(optimizer_states);
     }
     bytes += final_norm_.storage_bytes(optimizer_states);
-    bytes += readout_.storage_bytes(optimizer_states);
+    bytes += tied_readout_ ? tied_readout_->storage_bytes(optimizer_states)
+                           : readout_->storage_bytes(optimizer_states);
     return bytes;
   }
 
@@ -189,6 +216,7 @@ public:
 
 private:
   using Hidden = Linear<P, S, E, Scalar, Role::hidden>;
+  using Readout = Linear<P, Dense, E, Scalar, Role::output>;
 
   struct Block {
     LayerNorm<P, E, Scalar> norm1, norm2;
@@ -216,6 +244,9 @@ private:
                    std::to_string(s.vocab) + ", context " + std::to_string(s.context) + ", width " +
                    std::to_string(s.width) + ", head_dim " + std::to_string(s.head_dim) +
                    ", blocks " + std::to_string(s.blocks) + "). Pass positive sizes.");
+    if (s.tied_readout && !ties_input_and_output<P>)
+      detail::fail(std::string("smup::GPT: Shape::tied_readout is set under ") +
+                   std::string(P::name) + ". " + SMUP_DIAG_TIED_READOUT_RULES);
     return s;
   }
 
@@ -252,7 +283,8 @@ private:
   PositionEmbedding<P, E, Scalar> position_;
   std::vector<Block> blocks_;
   LayerNorm<P, E, Scalar> final_norm_;
-  Linear<P, Dense, E, Scalar, Role::output> readout_;
+  std::optional<Readout> readout_;                        // one of these two is set
+  std::optional<TiedReadout<P, E, Scalar>> tied_readout_; // (constructed only if P can tie)
 
   std::int64_t columns_ = 0;
   std::vector<Matrix> stream_; // residual stream before each block and after the last
