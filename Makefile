@@ -91,20 +91,22 @@ demo: build
 
 # The GPT experiments on Debian's fortunes into lm-results/: the coordinate check across
 # density, the LR transfer across density and the loss at high sparsity with dense-tuned
-# HPs; report.md gathers their figures and tables (LM_ARGS=--full: the larger runs).
+# HPs; report.md gathers their figures and tables (LM_ARGS=--full: the larger runs;
+# LM_ARGS=--tied-readout: the readout tied to the embedding, into lm-results/tied-readout/).
 LM_ARGS ?=
+LM_OUT := $(if $(findstring --tied-readout,$(LM_ARGS)),lm-results/tied-readout,lm-results)
 LM_ENV := OMP_NUM_THREADS=$(JOBS) OMP_PROC_BIND=false OPENBLAS_NUM_THREADS=1
 lm-demo: build
-	$(LM_ENV) ./$(BUILD_DIR)/examples/example_02_lm_coord_check --out lm-results $(LM_ARGS)
-	$(LM_ENV) ./$(BUILD_DIR)/examples/example_03_lm_lr_transfer --out lm-results $(LM_ARGS)
-	$(LM_ENV) ./$(BUILD_DIR)/examples/example_04_lm_sparse_loss --out lm-results $(LM_ARGS)
+	$(LM_ENV) ./$(BUILD_DIR)/examples/example_02_lm_coord_check --out $(LM_OUT) $(LM_ARGS)
+	$(LM_ENV) ./$(BUILD_DIR)/examples/example_03_lm_lr_transfer --out $(LM_OUT) $(LM_ARGS)
+	$(LM_ENV) ./$(BUILD_DIR)/examples/example_04_lm_sparse_loss --out $(LM_OUT) $(LM_ARGS)
 	{ printf '# GPT experiments\n\n![coordinate check](coord_check_density.svg)\n\n'; \
-	  sed 's/^# /## /' lm-results/coord_check.md; \
+	  sed 's/^# /## /' $(LM_OUT)/coord_check.md; \
 	  printf '\n![LR transfer](transfer.svg)\n\n'; \
-	  sed 's/^# /## /' lm-results/transfer.md; \
+	  sed 's/^# /## /' $(LM_OUT)/transfer.md; \
 	  printf '\n![loss at high sparsity](sparse_loss.svg)\n\n'; \
-	  sed 's/^# /## /' lm-results/sparse_loss.md; } > lm-results/report.md
-	@echo "make lm-demo: lm-results/report.md"
+	  sed 's/^# /## /' $(LM_OUT)/sparse_loss.md; } > $(LM_OUT)/report.md
+	@echo "make lm-demo: $(LM_OUT)/report.md"
 
 test: build
 	OMP_NUM_THREADS=2 OMP_PROC_BIND=false ctest --preset $(PRESET) -j$(TEST_JOBS)

@@ -8,6 +8,7 @@
 //   example_02_lm_coord_check              # width 256 (base 64), 2 blocks, densities 1..1/16
 //   example_02_lm_coord_check --full       # width 512, densities to 1/64, more seeds
 //   example_02_lm_coord_check --smoke      # seconds: checks the pipeline end to end
+//   example_02_lm_coord_check --tied-readout   # readout tied to the token embedding
 //
 // Writes coord_check.csv, coord_check_density.svg and coord_check.md into --out (lm-results).
 
@@ -24,6 +25,7 @@
 #include <smup/sparsity/unstructured.hpp>
 
 #include "../common/arguments.hpp"
+#include "../common/lm_training.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -53,19 +55,22 @@ struct Settings {
   int steps = 10;
   int seeds = 3;
   double lr = 0x1p-8;
-  std::filesystem::path out = "lm-results";
+  bool tied_readout = false;
+  std::filesystem::path out{};  // empty: smup_example::default_lm_results
   std::filesystem::path data{}; // empty: Debian's fortunes
 };
 
 constexpr char const* usage =
     "usage: example_02_lm_coord_check [--full | --smoke] [--out DIR] [--data PATH] [--steps N] "
-    "[--seeds N]\n"
+    "[--seeds N] [--tied-readout]\n"
     "  Coordinate check across density of a byte-level GPT (SP, muP, SmuP) on the fortunes\n"
     "  (or PATH, a text file or folder); writes coord_check.csv, coord_check_density.svg\n"
-    "  and coord_check.md into DIR (default lm-results).\n";
+    "  and coord_check.md into DIR (default lm-results, lm-results/tied-readout with the\n"
+    "  readout tied to the token embedding).\n";
 
 Settings parse(int argc, char** argv) {
   Settings s;
+  bool tied_readout = false;
   smup_example::Arguments const args(argc, argv);
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--full") {
@@ -82,6 +87,8 @@ Settings parse(int argc, char** argv) {
       s.densities = {"1", "1/4"};
       s.steps = 2;
       s.seeds = 1;
+    } else if (args[i] == "--tied-readout") {
+      tied_readout = true;
     } else if (args[i] == "--out") {
       s.out = args.text(i);
     } else if (args[i] == "--data") {
@@ -97,6 +104,8 @@ Settings parse(int argc, char** argv) {
       throw std::invalid_argument("unknown option '" + args[i] + "'");
     }
   }
+  s.tied_readout = tied_readout; // after the loop: --smoke must not undo it
+  if (s.out.empty()) s.out = smup_example::default_lm_results(tied_readout);
   return s;
 }
 
@@ -119,7 +128,8 @@ template <class P> void check_one(Settings const& s, smup::io::TextBatches<E>& b
                                    .width = s.width,
                                    .head_dim = s.head_dim,
                                    .blocks = s.blocks,
-                                   .density = smup::parse_ratio(density_text)},
+                                   .density = smup::parse_ratio(density_text),
+                                   .tied_readout = s.tied_readout},
                                   {.width = s.base_width}, hp, static_cast<std::uint64_t>(seed));
       smup::AdamW<P> adam(model, hp, {.beta1 = 0.9, .beta2 = 0.95});
       for (int step = 1; step <= s.steps; ++step) {
@@ -172,9 +182,10 @@ int main(int argc, char* argv[]) {
     std::ostringstream summary;
     summary << "# GPT coordinate check over density\n\nWidth " << s.width << " (base "
             << s.base_width << "), " << s.blocks << " blocks, head size " << s.head_dim
-            << ", context " << s.context << ", batch " << s.batch << ", AdamW lr 2^"
-            << fmt(std::log2(s.lr), 0) << ", " << s.steps << " steps, " << s.seeds
-            << " seed(s).\n\nMean |x| at step " << s.steps
+            << ", context " << s.context << ", readout "
+            << smup_example::readout_kind(s.tied_readout) << ", batch " << s.batch
+            << ", AdamW lr 2^" << fmt(std::log2(s.lr), 0) << ", " << s.steps << " steps, "
+            << s.seeds << " seed(s).\n\nMean |x| at step " << s.steps
             << ", densest / sparsest (ratio; 1 = flat):\n\n| layer | SP | muP | SmuP |\n"
             << "|---|---|---|---|\n";
     for (std::string_view p : {smup::SP::name, smup::MuP::name, smup::SMuP::name}) {

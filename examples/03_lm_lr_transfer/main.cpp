@@ -7,6 +7,7 @@
 //   example_03_lm_lr_transfer              # base 64 dense, target 128 at densities 1..1/64
 //   example_03_lm_lr_transfer --full       # target 256, every density 1..1/64, 2 seeds
 //   example_03_lm_lr_transfer --smoke      # seconds: checks the pipeline end to end
+//   example_03_lm_lr_transfer --tied-readout   # readout tied to the token embedding
 //
 // Resumable: finished runs are kept in <out>/transfer.csv and skipped when restarted.
 
@@ -44,19 +45,21 @@ struct Settings {
   std::vector<std::string> densities{"1", "1/4", "1/16", "1/64"};
   int lr_first = -11, lr_last = -5; // powers of two
   int seeds = 1;
-  std::filesystem::path out = "lm-results";
+  std::filesystem::path out{};  // empty: smup_example::default_lm_results
   std::filesystem::path data{}; // empty: Debian's fortunes
 };
 
 constexpr char const* usage =
     "usage: example_03_lm_lr_transfer [--full | --smoke] [--out DIR] [--data PATH] [--steps N] "
-    "[--seeds N]\n"
+    "[--seeds N] [--tied-readout]\n"
     "  LR transfer across density of a byte-level GPT (SP, muP, SmuP) on the fortunes (or\n"
     "  PATH, a text file or folder); writes transfer.csv, transfer.svg and transfer.md into\n"
-    "  DIR (default lm-results). Finished runs are kept and skipped on restart.\n";
+    "  DIR (default lm-results, lm-results/tied-readout with the readout tied to the token\n"
+    "  embedding). Finished runs are kept and skipped on restart.\n";
 
 Settings parse(int argc, char** argv) {
   Settings s;
+  bool tied_readout = false;
   smup_example::Arguments const args(argc, argv);
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--full") {
@@ -76,6 +79,8 @@ Settings parse(int argc, char** argv) {
       s.lr_last = -6;
       s.lm.steps = 5;
       s.lm.eval_batches = 2;
+    } else if (args[i] == "--tied-readout") {
+      tied_readout = true;
     } else if (args[i] == "--out") {
       s.out = args.text(i);
     } else if (args[i] == "--data") {
@@ -91,6 +96,8 @@ Settings parse(int argc, char** argv) {
       throw std::invalid_argument("unknown option '" + args[i] + "'");
     }
   }
+  s.lm.tied_readout = tied_readout; // after the loop: --smoke must not undo it
+  if (s.out.empty()) s.out = smup_example::default_lm_results(tied_readout);
   return s;
 }
 
@@ -144,7 +151,8 @@ int main(int argc, char* argv[]) {
     std::ostringstream summary;
     summary << "# GPT LR transfer across density\n\nBase: width " << s.lm.base_width
             << ", dense. Target: width " << s.width << ", " << s.lm.blocks << " blocks, head size "
-            << s.lm.head_dim << ", context " << s.lm.context << ", " << s.lm.steps
+            << s.lm.head_dim << ", context " << s.lm.context << ", readout "
+            << smup_example::readout_kind(s.lm.tied_readout) << ", " << s.lm.steps
             << " AdamW steps of " << s.lm.batch << " sequences, " << s.seeds
             << " seed(s); validation loss (nats per "
             << "byte) on " << s.lm.eval_batches << " fixed batches.\n\n"

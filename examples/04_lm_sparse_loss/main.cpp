@@ -9,6 +9,7 @@
 //   example_04_lm_sparse_loss              # base 64 dense, target 128 at densities 1..1/64
 //   example_04_lm_sparse_loss --full       # target 256, 300 steps
 //   example_04_lm_sparse_loss --smoke      # seconds: checks the pipeline end to end
+//   example_04_lm_sparse_loss --tied-readout   # readout tied to the token embedding
 //
 // Writes sparse_loss.csv (every run, resumable), sparse_loss.svg and sparse_loss.md into
 // --out (lm-results).
@@ -43,18 +44,21 @@ struct Settings {
   std::vector<std::string> densities{"1", "1/2", "1/4", "1/8", "1/16", "1/32", "1/64"};
   std::vector<int> eta_exponents{-11, -10, -9, -8, -7, -6, -5};
   std::vector<int> multiplier_exponents{-2, -1, 0, 1, 2}; ///< alpha_in, alpha_out, lr_mult: 2^e
-  std::filesystem::path out = "lm-results";
-  std::filesystem::path data{}; // empty: Debian's fortunes
+  std::filesystem::path out{};                            // empty: smup_example::default_lm_results
+  std::filesystem::path data{};                           // empty: Debian's fortunes
 };
 
 constexpr char const* usage =
     "usage: example_04_lm_sparse_loss [--full | --smoke] [--out DIR] [--data PATH] [--steps N]\n"
+    "                                 [--tied-readout]\n"
     "  Tunes eta, alpha_out, alpha_in and the non-hidden LR multiplier of a dense base GPT\n"
     "  for SP, muP and SmuP, then trains the target width at every density with them;\n"
-    "  writes sparse_loss.csv, sparse_loss.svg and sparse_loss.md into DIR (lm-results).\n";
+    "  writes sparse_loss.csv, sparse_loss.svg and sparse_loss.md into DIR (lm-results, or\n"
+    "  lm-results/tied-readout with the readout tied to the token embedding).\n";
 
 Settings parse(int argc, char** argv) {
   Settings s;
+  bool tied_readout = false;
   smup_example::Arguments const args(argc, argv);
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--full") {
@@ -72,6 +76,8 @@ Settings parse(int argc, char** argv) {
       s.densities = {"1", "1/4"};
       s.eta_exponents = {-7, -6};
       s.multiplier_exponents = {0, 1};
+    } else if (args[i] == "--tied-readout") {
+      tied_readout = true;
     } else if (args[i] == "--out") {
       s.out = args.text(i);
     } else if (args[i] == "--data") {
@@ -85,6 +91,8 @@ Settings parse(int argc, char** argv) {
       throw std::invalid_argument("unknown option '" + args[i] + "'");
     }
   }
+  s.lm.tied_readout = tied_readout; // after the loop: --smoke must not undo it
+  if (s.out.empty()) s.out = smup_example::default_lm_results(tied_readout);
   return s;
 }
 
@@ -219,7 +227,8 @@ int main(int argc, char* argv[]) {
             << ", dense; HPs tuned one at a time in the order eta, "
             << "alpha_out, alpha_in, non-hidden LR multiplier. Target: width " << s.width << ", "
             << s.lm.steps << " AdamW steps of " << s.lm.batch << " x " << s.lm.context
-            << " tokens, 1 seed; validation loss in nats per byte.\n\n"
+            << " tokens, readout " << smup_example::readout_kind(s.lm.tied_readout)
+            << ", 1 seed; validation loss in nats per byte.\n\n"
             << tuned.str() << "\nValidation loss of the target with those HPs:\n\n"
             << table.str() << "\nWall time of this invocation: " << fixed(minutes, 1) << " min.\n";
     {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include <smup/core/parse_ratio.hpp>
@@ -29,7 +30,19 @@ struct LmSetup {
   std::int64_t batch = 16; ///< sequences per step
   int steps = 150;
   std::int64_t eval_batches = 8; ///< of the fixed validation windows
+  bool tied_readout = false;     ///< the readout reuses the token embedding's table
 };
+
+/// Where results go without --out: tied-readout runs get a folder of their own, so a
+/// resumed sweep never mixes them with untied runs of the same key.
+inline std::filesystem::path default_lm_results(bool tied_readout) {
+  return tied_readout ? "lm-results/tied-readout" : "lm-results";
+}
+
+/// "untied" or "tied to the token embedding", for the reports.
+inline char const* readout_kind(bool tied_readout) {
+  return tied_readout ? "tied to the token embedding" : "untied";
+}
 
 struct LmData {
   smup::io::TextCorpus corpus;
@@ -44,7 +57,8 @@ template <class P> smup::RunResult train_lm(LmSetup const& s, LmData& data, std:
                                           .width = width,
                                           .head_dim = s.head_dim,
                                           .blocks = s.blocks,
-                                          .density = density},
+                                          .density = density,
+                                          .tied_readout = s.tied_readout},
                                          {.width = s.base_width}, hp, seed);
   smup::AdamW<P> adam(model, hp, {.beta1 = 0.9, .beta2 = 0.95});
   smup::io::TextBatches<LmSpace> train(data.corpus, smup::io::TextPart::train, s.batch, s.context,
