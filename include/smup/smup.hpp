@@ -22,6 +22,7 @@
 #include <smup/parameterization/sp.hpp>
 #include <smup/parameterization/sparse_mup.hpp>
 #include <smup/parameterization/stability.hpp>
+#include <smup/parameterization/weight_tying.hpp>
 
 #include <smup/sparsity/block.hpp>
 #include <smup/sparsity/block_mask.hpp>
@@ -53,6 +54,7 @@
 #include <smup/layers/linear.hpp>
 #include <smup/layers/residual.hpp>
 #include <smup/layers/softmax_cross_entropy.hpp>
+#include <smup/layers/tied_readout.hpp>
 
 #include <smup/optim/adam.hpp>
 #include <smup/optim/clip.hpp>

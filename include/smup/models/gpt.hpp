@@ -109,10 +109,7 @@ public:
       residual_add(b.h, b.m, stream_[l + 1]);
     }
     final_norm_.forward(stream_.back(), final_);
-    if (tied_readout_)
-      tied_readout_->forward(final_, logits_);
-    else
-      readout_->forward(final_, logits_);
+    on_readout(*this, [&](auto& readout) { readout.forward(final_, logits_); });
     return logits_;
   }
 
@@ -138,10 +135,7 @@ public:
   /// train_step, public for gradient checks.
   void backward(Tokens const& tokens) {
     auto const T = shape_.context;
-    if (tied_readout_)
-      tied_readout_->backward(final_, d_logits_, d_tmp_);
-    else
-      readout_->backward(final_, d_logits_, d_tmp_);
+    on_readout(*this, [&](auto& readout) { readout.backward(final_, d_logits_, d_tmp_); });
     final_norm_.backward(stream_.back(), d_tmp_, d_stream_);
     for (std::size_t l = blocks_.size(); l-- > 0;) {
       auto& b = blocks_[l];
@@ -187,10 +181,7 @@ public:
       b.down.for_each_tensor(f);
     }
     final_norm_.for_each_tensor(f);
-    if (tied_readout_)
-      tied_readout_->for_each_tensor(f);
-    else
-      readout_->for_each_tensor(f);
+    on_readout(*this, [&](auto& readout) { readout.for_each_tensor(f); });
   }
 
   /// Memory of all parameters (with the sparse layers' indices) and `optimizer_states`
@@ -206,8 +197,8 @@ public:
       bytes += b.down.storage_bytes(optimizer_states);
     }
     bytes += final_norm_.storage_bytes(optimizer_states);
-    bytes += tied_readout_ ? tied_readout_->storage_bytes(optimizer_states)
-                           : readout_->storage_bytes(optimizer_states);
+    bytes += on_readout(
+        *this, [&](auto const& readout) { return readout.storage_bytes(optimizer_states); });
     return bytes;
   }
 
@@ -217,6 +208,13 @@ public:
 private:
   using Hidden = Linear<P, S, E, Scalar, Role::hidden>;
   using Readout = Linear<P, Dense, E, Scalar, Role::output>;
+
+  /// f(the readout in use): both kinds share forward, backward, for_each_tensor and
+  /// storage_bytes. Self is GPT or GPT const.
+  template <class Self, class F> static decltype(auto) on_readout(Self& self, F&& f) {
+    if (self.tied_readout_) return f(*self.tied_readout_);
+    return f(*self.readout_);
+  }
 
   struct Block {
     LayerNorm<P, E, Scalar> norm1, norm2;
