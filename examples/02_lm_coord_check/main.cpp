@@ -25,7 +25,7 @@
 #include <smup/sparsity/unstructured.hpp>
 
 #include "../common/arguments.hpp"
-#include "../common/lm_training.hpp"
+#include "../common/lm_options.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -55,9 +55,7 @@ struct Settings {
   int steps = 10;
   int seeds = 3;
   double lr = 0x1p-8;
-  bool tied_readout = false;
-  std::filesystem::path out{};  // empty: smup_example::default_lm_results
-  std::filesystem::path data{}; // empty: Debian's fortunes
+  smup_example::LmOptions io{}; // --out, --data, --tied-readout
 };
 
 constexpr char const* usage =
@@ -70,9 +68,9 @@ constexpr char const* usage =
 
 Settings parse(int argc, char** argv) {
   Settings s;
-  bool tied_readout = false;
   smup_example::Arguments const args(argc, argv);
   for (std::size_t i = 0; i < args.size(); ++i) {
+    if (s.io.read(args, i, usage)) continue;
     if (args[i] == "--full") {
       s.width = 512;
       s.densities = {"1", "1/2", "1/4", "1/8", "1/16", "1/32", "1/64"};
@@ -87,25 +85,16 @@ Settings parse(int argc, char** argv) {
       s.densities = {"1", "1/4"};
       s.steps = 2;
       s.seeds = 1;
-    } else if (args[i] == "--tied-readout") {
-      tied_readout = true;
-    } else if (args[i] == "--out") {
-      s.out = args.text(i);
-    } else if (args[i] == "--data") {
-      s.data = args.text(i);
+
     } else if (args[i] == "--steps") {
       s.steps = args.positive(i);
     } else if (args[i] == "--seeds") {
       s.seeds = args.positive(i);
-    } else if (args[i] == "--help" || args[i] == "-h") {
-      std::cout << usage;
-      std::exit(0);
     } else {
       throw std::invalid_argument("unknown option '" + args[i] + "'");
     }
   }
-  s.tied_readout = tied_readout; // after the loop: --smoke must not undo it
-  if (s.out.empty()) s.out = smup_example::default_lm_results(tied_readout);
+  s.io.finish();
   return s;
 }
 
@@ -129,7 +118,7 @@ template <class P> void check_one(Settings const& s, smup::io::TextBatches<E>& b
                                    .head_dim = s.head_dim,
                                    .blocks = s.blocks,
                                    .density = smup::parse_ratio(density_text),
-                                   .tied_readout = s.tied_readout},
+                                   .tied_readout = s.io.tied_readout},
                                   {.width = s.base_width}, hp, static_cast<std::uint64_t>(seed));
       smup::AdamW<P> adam(model, hp, {.beta1 = 0.9, .beta2 = 0.95});
       for (int step = 1; step <= s.steps; ++step) {
@@ -151,8 +140,8 @@ template <class P> void check_one(Settings const& s, smup::io::TextBatches<E>& b
 int main(int argc, char* argv[]) {
   return smup_example::run_example(argc, argv, usage, parse, [](Settings const& s) {
     auto const start = std::chrono::steady_clock::now();
-    std::filesystem::create_directories(s.out);
-    auto const corpus = s.data.empty() ? smup::io::load_fortunes() : smup::io::load_text(s.data);
+    std::filesystem::create_directories(s.io.out);
+    auto const corpus = s.io.corpus();
     std::cerr << "corpus: " << corpus.size() << " bytes from " << corpus.files.size()
               << " file(s)\n";
     smup::io::TextBatches<E> batches(corpus, smup::io::TextPart::train, s.batch, s.context, 1);
@@ -171,7 +160,7 @@ int main(int argc, char* argv[]) {
       rows.push_back(
           {p, std::to_string(s.width), density, std::to_string(step), layer, fmt(mean[key], 8)});
     }
-    smup::write_csv(s.out / "coord_check.csv",
+    smup::write_csv(s.io.out / "coord_check.csv",
                     {"parameterization", "width", "density", "step", "layer", "mean_abs"}, rows);
 
     // One panel per parameterization: mean |x| at the last step against density.
@@ -183,7 +172,7 @@ int main(int argc, char* argv[]) {
     summary << "# GPT coordinate check over density\n\nWidth " << s.width << " (base "
             << s.base_width << "), " << s.blocks << " blocks, head size " << s.head_dim
             << ", context " << s.context << ", readout "
-            << smup_example::readout_kind(s.tied_readout) << ", batch " << s.batch
+            << smup_example::readout_kind(s.io.tied_readout) << ", batch " << s.batch
             << ", AdamW lr 2^" << fmt(std::log2(s.lr), 0) << ", " << s.steps << " steps, "
             << s.seeds << " seed(s).\n\nMean |x| at step " << s.steps
             << ", densest / sparsest (ratio; 1 = flat):\n\n| layer | SP | muP | SmuP |\n"
@@ -206,13 +195,13 @@ int main(int argc, char* argv[]) {
       }
       summary << " |\n";
     }
-    fig.write(s.out / "coord_check_density.svg");
+    fig.write(s.io.out / "coord_check_density.svg");
     double const minutes =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60;
     summary << "\nDensest " << s.densities.front() << ", sparsest " << s.densities.back()
             << ". Wall time: " << fmt(minutes, 1) << " min.\n";
     {
-      std::ofstream out(s.out / "coord_check.md");
+      std::ofstream out(s.io.out / "coord_check.md");
       out << summary.str();
     }
     std::cout << summary.str();

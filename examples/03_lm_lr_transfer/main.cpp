@@ -23,6 +23,7 @@
 #include <smup/sparsity/unstructured.hpp>
 
 #include "../common/arguments.hpp"
+#include "../common/lm_options.hpp"
 #include "../common/lm_training.hpp"
 
 #include <algorithm>
@@ -45,8 +46,7 @@ struct Settings {
   std::vector<std::string> densities{"1", "1/4", "1/16", "1/64"};
   int lr_first = -11, lr_last = -5; // powers of two
   int seeds = 1;
-  std::filesystem::path out{};  // empty: smup_example::default_lm_results
-  std::filesystem::path data{}; // empty: Debian's fortunes
+  smup_example::LmOptions io{}; // --out, --data, --tied-readout
 };
 
 constexpr char const* usage =
@@ -59,9 +59,9 @@ constexpr char const* usage =
 
 Settings parse(int argc, char** argv) {
   Settings s;
-  bool tied_readout = false;
   smup_example::Arguments const args(argc, argv);
   for (std::size_t i = 0; i < args.size(); ++i) {
+    if (s.io.read(args, i, usage)) continue;
     if (args[i] == "--full") {
       s.width = 256;
       s.densities = {"1", "1/2", "1/4", "1/8", "1/16", "1/32", "1/64"};
@@ -79,25 +79,17 @@ Settings parse(int argc, char** argv) {
       s.lr_last = -6;
       s.lm.steps = 5;
       s.lm.eval_batches = 2;
-    } else if (args[i] == "--tied-readout") {
-      tied_readout = true;
-    } else if (args[i] == "--out") {
-      s.out = args.text(i);
-    } else if (args[i] == "--data") {
-      s.data = args.text(i);
+
     } else if (args[i] == "--steps") {
       s.lm.steps = args.positive(i);
     } else if (args[i] == "--seeds") {
       s.seeds = args.positive(i);
-    } else if (args[i] == "--help" || args[i] == "-h") {
-      std::cout << usage;
-      std::exit(0);
     } else {
       throw std::invalid_argument("unknown option '" + args[i] + "'");
     }
   }
-  s.lm.tied_readout = tied_readout; // after the loop: --smoke must not undo it
-  if (s.out.empty()) s.out = smup_example::default_lm_results(tied_readout);
+  s.io.finish();
+  s.lm.tied_readout = s.io.tied_readout;
   return s;
 }
 
@@ -106,8 +98,8 @@ Settings parse(int argc, char** argv) {
 int main(int argc, char* argv[]) {
   return smup_example::run_example(argc, argv, usage, parse, [](Settings const& s) {
     auto const start = std::chrono::steady_clock::now();
-    std::filesystem::create_directories(s.out);
-    auto corpus = s.data.empty() ? smup::io::load_fortunes() : smup::io::load_text(s.data);
+    std::filesystem::create_directories(s.io.out);
+    auto corpus = s.io.corpus();
     smup::io::TextBatches<E> validation(corpus, smup::io::TextPart::validation, s.lm.batch,
                                         s.lm.context);
     smup_example::LmData data{std::move(corpus), std::move(validation)};
@@ -127,7 +119,7 @@ int main(int argc, char* argv[]) {
         {{"parameterization", ps}, {"width", {std::to_string(s.width)}}, {"density", s.densities}},
         smup::powers_of_two(s.lr_first, s.lr_last), seeds);
     runs.insert(runs.end(), target.begin(), target.end());
-    auto const csv = s.out / "transfer.csv";
+    auto const csv = s.io.out / "transfer.csv";
     auto const sweep = smup::run_sweep(runs, {.csv = csv}, [&](smup::RunSpec const& run) {
       return smup_example::train_lm_run(s.lm, data, run, {.sigma = 0.02, .eta = run.lr});
     });
@@ -144,7 +136,7 @@ int main(int argc, char* argv[]) {
          .title = "GPT LR transfer on fortunes (width " + std::to_string(s.width) + ", " +
                   std::to_string(s.lm.steps) + " steps of " +
                   std::to_string(s.lm.batch * s.lm.context) + " tokens)"});
-    report.figure.write(s.out / "transfer.svg");
+    report.figure.write(s.io.out / "transfer.svg");
     auto const sparsest = s.densities.back();
     double const minutes =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60;
@@ -162,7 +154,7 @@ int main(int argc, char* argv[]) {
             << "\nWall time of this invocation: " << smup::TransferReport::fixed(minutes, 1)
             << " min.\n";
     {
-      std::ofstream out(s.out / "transfer.md");
+      std::ofstream out(s.io.out / "transfer.md");
       out << summary.str();
     }
     std::cout << summary.str();

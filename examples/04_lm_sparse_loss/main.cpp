@@ -20,6 +20,7 @@
 #include <smup/io/text.hpp>
 
 #include "../common/arguments.hpp"
+#include "../common/lm_options.hpp"
 #include "../common/lm_training.hpp"
 
 #include <chrono>
@@ -44,8 +45,7 @@ struct Settings {
   std::vector<std::string> densities{"1", "1/2", "1/4", "1/8", "1/16", "1/32", "1/64"};
   std::vector<int> eta_exponents{-11, -10, -9, -8, -7, -6, -5};
   std::vector<int> multiplier_exponents{-2, -1, 0, 1, 2}; ///< alpha_in, alpha_out, lr_mult: 2^e
-  std::filesystem::path out{};                            // empty: smup_example::default_lm_results
-  std::filesystem::path data{};                           // empty: Debian's fortunes
+  smup_example::LmOptions io{};                           // --out, --data, --tied-readout
 };
 
 constexpr char const* usage =
@@ -58,9 +58,9 @@ constexpr char const* usage =
 
 Settings parse(int argc, char** argv) {
   Settings s;
-  bool tied_readout = false;
   smup_example::Arguments const args(argc, argv);
   for (std::size_t i = 0; i < args.size(); ++i) {
+    if (s.io.read(args, i, usage)) continue;
     if (args[i] == "--full") {
       s.width = 256;
       s.lm.steps = 300;
@@ -76,23 +76,15 @@ Settings parse(int argc, char** argv) {
       s.densities = {"1", "1/4"};
       s.eta_exponents = {-7, -6};
       s.multiplier_exponents = {0, 1};
-    } else if (args[i] == "--tied-readout") {
-      tied_readout = true;
-    } else if (args[i] == "--out") {
-      s.out = args.text(i);
-    } else if (args[i] == "--data") {
-      s.data = args.text(i);
+
     } else if (args[i] == "--steps") {
       s.lm.steps = args.positive(i);
-    } else if (args[i] == "--help" || args[i] == "-h") {
-      std::cout << usage;
-      std::exit(0);
     } else {
       throw std::invalid_argument("unknown option '" + args[i] + "'");
     }
   }
-  s.lm.tied_readout = tied_readout; // after the loop: --smoke must not undo it
-  if (s.out.empty()) s.out = smup_example::default_lm_results(tied_readout);
+  s.io.finish();
+  s.lm.tied_readout = s.io.tied_readout;
   return s;
 }
 
@@ -131,14 +123,14 @@ public:
                               {"lr_mult", std::to_string(c.lr_mult)}},
                       .lr = std::ldexp(1.0, c.eta),
                       .seed = 0});
-    smup::run_sweep(runs, {.csv = s_.out / "sparse_loss.csv"}, [&](smup::RunSpec const& run) {
+    smup::run_sweep(runs, {.csv = s_.io.out / "sparse_loss.csv"}, [&](smup::RunSpec const& run) {
       Choice c{.eta = static_cast<int>(std::lround(std::log2(run.lr))),
                .alpha_in = std::stoi(run.at("alpha_in")),
                .alpha_out = std::stoi(run.at("alpha_out")),
                .lr_mult = std::stoi(run.at("lr_mult"))};
       return smup_example::train_lm_run(s_.lm, data_, run, c.hyperparams());
     });
-    auto const records = smup::read_sweep_results(s_.out / "sparse_loss.csv");
+    auto const records = smup::read_sweep_results(s_.io.out / "sparse_loss.csv");
     std::vector<double> out;
     for (auto const& run : runs) {
       double loss = std::numeric_limits<double>::infinity();
@@ -184,8 +176,8 @@ private:
 int main(int argc, char* argv[]) {
   return smup_example::run_example(argc, argv, usage, parse, [](Settings const& s) {
     auto const start = std::chrono::steady_clock::now();
-    std::filesystem::create_directories(s.out);
-    auto corpus = s.data.empty() ? smup::io::load_fortunes() : smup::io::load_text(s.data);
+    std::filesystem::create_directories(s.io.out);
+    auto corpus = s.io.corpus();
     smup::io::TextBatches<E> validation(corpus, smup::io::TextPart::validation, s.lm.batch,
                                         s.lm.context);
     smup_example::LmData data{std::move(corpus), std::move(validation)};
@@ -219,7 +211,7 @@ int main(int argc, char* argv[]) {
         table << " " << (std::isfinite(loss) ? fixed(loss, 4) : std::string("diverged")) << " |";
       table << "\n";
     }
-    fig.write(s.out / "sparse_loss.svg");
+    fig.write(s.io.out / "sparse_loss.svg");
     double const minutes =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60;
     std::ostringstream summary;
@@ -232,7 +224,7 @@ int main(int argc, char* argv[]) {
             << tuned.str() << "\nValidation loss of the target with those HPs:\n\n"
             << table.str() << "\nWall time of this invocation: " << fixed(minutes, 1) << " min.\n";
     {
-      std::ofstream out(s.out / "sparse_loss.md");
+      std::ofstream out(s.io.out / "sparse_loss.md");
       out << summary.str();
     }
     std::cout << summary.str();

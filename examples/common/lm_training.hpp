@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <filesystem>
 #include <string>
 
 #include <smup/core/parse_ratio.hpp>
@@ -32,17 +31,6 @@ struct LmSetup {
   std::int64_t eval_batches = 8; ///< of the fixed validation windows
   bool tied_readout = false;     ///< the readout reuses the token embedding's table
 };
-
-/// Where results go without --out: tied-readout runs get a folder of their own, so a
-/// resumed sweep never mixes them with untied runs of the same key.
-inline std::filesystem::path default_lm_results(bool tied_readout) {
-  return tied_readout ? "lm-results/tied-readout" : "lm-results";
-}
-
-/// "untied" or "tied to the token embedding", for the reports.
-inline char const* readout_kind(bool tied_readout) {
-  return tied_readout ? "tied to the token embedding" : "untied";
-}
 
 struct LmData {
   smup::io::TextCorpus corpus;

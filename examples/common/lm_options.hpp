@@ -1,0 +1,54 @@
+#pragma once
+// The command-line options the language-model examples share: where results go, which
+// text to train on, and whether the readout is tied to the token embedding.
+#include <cstddef>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include <smup/io/text.hpp>
+
+#include "arguments.hpp"
+
+namespace smup_example {
+
+/// "untied" or "tied to the token embedding", for the reports.
+inline char const* readout_kind(bool tied_readout) {
+  return tied_readout ? "tied to the token embedding" : "untied";
+}
+
+struct LmOptions {
+  std::filesystem::path out{};  ///< empty until finish(): see there
+  std::filesystem::path data{}; ///< empty: Debian's fortunes
+  bool tied_readout = false;
+
+  /// Reads args[i] if it is --out, --data, --tied-readout or --help (which prints
+  /// `usage` and exits); returns whether it was one of them.
+  bool read(Arguments const& args, std::size_t& i, char const* usage) {
+    if (args[i] == "--out") {
+      out = args.text(i);
+    } else if (args[i] == "--data") {
+      data = args.text(i);
+    } else if (args[i] == "--tied-readout") {
+      tied_readout = true;
+    } else if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << usage;
+      std::exit(0);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  /// After parsing: without --out, results go to lm-results, and tied-readout runs to
+  /// lm-results/tied-readout, so a resumed sweep never mixes the two kinds.
+  void finish() {
+    if (out.empty()) out = tied_readout ? "lm-results/tied-readout" : "lm-results";
+  }
+
+  [[nodiscard]] smup::io::TextCorpus corpus() const {
+    return data.empty() ? smup::io::load_fortunes() : smup::io::load_text(data);
+  }
+};
+
+} // namespace smup_example
