@@ -85,7 +85,6 @@ Settings parse(int argc, char** argv) {
       s.densities = {"1", "1/4"};
       s.steps = 2;
       s.seeds = 1;
-
     } else if (args[i] == "--steps") {
       s.steps = args.positive(i);
     } else if (args[i] == "--seeds") {

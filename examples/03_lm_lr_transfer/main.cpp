@@ -79,7 +79,6 @@ Settings parse(int argc, char** argv) {
       s.lr_last = -6;
       s.lm.steps = 5;
       s.lm.eval_batches = 2;
-
     } else if (args[i] == "--steps") {
       s.lm.steps = args.positive(i);
     } else if (args[i] == "--seeds") {

@@ -76,7 +76,6 @@ Settings parse(int argc, char** argv) {
       s.densities = {"1", "1/4"};
       s.eta_exponents = {-7, -6};
       s.multiplier_exponents = {0, 1};
-
     } else if (args[i] == "--steps") {
       s.lm.steps = args.positive(i);
     } else {
