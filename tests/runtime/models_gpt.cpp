@@ -11,8 +11,12 @@
 #include <smup/parameterization/sparse_mup.hpp>
 #include <smup/sparsity/unstructured.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
+#include <numeric>
+#include <random>
 #include <string_view>
 #include <vector>
 
@@ -25,12 +29,23 @@ constexpr smup::BaseShape base{.width = 4};
 template <class Model> typename Model::Tokens tokens_for(std::int64_t n, int vocab, int shift) {
   typename Model::Tokens t("tokens", n);
   auto h = Kokkos::create_mirror_view(t);
-  for (std::int64_t c = 0; c < n; ++c) h(c) = static_cast<int>((7 * c + shift) % vocab);
+  for (std::int64_t c = 0; c < n; ++c) h(c) = static_cast<int>((3 * c + shift) % vocab);
   Kokkos::deep_copy(t, h);
   return t;
 }
 
-/// Every parameter's gradient against central differences of the mean loss.
+/// Up to `count` distinct entries of a tensor of n, a fixed random sample (all if n <= count).
+std::vector<std::size_t> sampled_entries(std::size_t n, std::size_t count, std::uint32_t seed) {
+  std::vector<std::size_t> all(n), picked;
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  std::mt19937 engine(seed);
+  std::sample(all.begin(), all.end(), std::back_inserter(picked), count, engine);
+  return picked;
+}
+
+/// Every parameter tensor's gradient against central differences of the mean loss, on a
+/// fixed sample of each tensor's entries: each evaluation launches dozens of kernels, so
+/// checking every entry would cost thousands of forward passes per model.
 template <class Model> void check_model_gradient(typename Model::Shape const& shape) {
   Model model(shape, base, hp, 11);
   std::int64_t const n = 2 * shape.context;
@@ -40,33 +55,33 @@ template <class Model> void check_model_gradient(typename Model::Shape const& sh
   model.backward(tokens);
   std::vector<smup::Tensor<double, E>> tensors;
   model.for_each_tensor([&](smup::Tensor<double, E> const& t) { tensors.push_back(t); });
-  std::vector<std::vector<double>> grads;
-  for (auto const& t : tensors) {
-    auto const g = smup_test::host_copy(t.grad);
-    grads.emplace_back(g.data(), g.data() + g.extent(0));
-  }
   double const h = 1e-6;
   std::size_t checked = 0, wrong = 0;
   for (std::size_t i = 0; i < tensors.size(); ++i) {
+    auto const grad = smup_test::host_copy(tensors[i].grad);
     auto values = smup_test::host_copy(tensors[i].values);
-    for (std::size_t k = 0; k < values.extent(0); ++k) {
+    for (std::size_t k : sampled_entries(values.extent(0), 12, static_cast<std::uint32_t>(i))) {
       double const saved = values(k);
-      auto loss_at = [&](double v) {
+      auto set = [&](double v) {
         values(k) = v;
         Kokkos::deep_copy(tensors[i].values, values);
-        return model.evaluate(tokens, targets);
       };
-      double const numeric = (loss_at(saved + h) - loss_at(saved - h)) / (2 * h);
-      loss_at(saved);
+      set(saved + h);
+      double const up = model.evaluate(tokens, targets);
+      set(saved - h);
+      double const down = model.evaluate(tokens, targets);
+      set(saved);
+      double const numeric = (up - down) / (2 * h);
       ++checked;
-      if (std::abs(numeric - grads[i][k]) > 1e-6 * std::max(1.0, std::abs(numeric))) {
+      if (std::abs(numeric - grad(k)) > 1e-6 * std::max(1.0, std::abs(numeric))) {
         ++wrong;
         UNSCOPED_INFO("tensor " << i << " entry " << k << ": numeric " << numeric << ", backward "
-                                << grads[i][k]);
+                                << grad(k));
       }
     }
   }
-  CHECK(checked > 500);
+  CHECK(tensors.size() >= 10);
+  CHECK(checked >= 7 * tensors.size()); // 7: the smallest tensor (a bias over vocab 7)
   CHECK(wrong == 0);
 }
 
