@@ -3,11 +3,13 @@
 // tune on the dense base GPT, one HP at a time, the learning rate eta, then the readout
 // multiplier alpha_out, the input multiplier alpha_in and the LR multiplier of the
 // non-hidden tensors (embeddings, readout, norms, biases), each at the best values found
-// so far; then train the target width at every density with the tuned HPs. Without the
-// last multiplier SP can look worse than it is at its own optimum.
+// so far; then train the target width at every density with the tuned HPs, over several
+// seeds (the tuning runs use seed 0). Without the last multiplier SP can look worse than
+// it is at its own optimum.
 //
 //   example_04_lm_sparse_loss              # base 64 dense, target 128 at densities 1..1/64
 //   example_04_lm_sparse_loss --full       # target 256, 300 steps
+//   example_04_lm_sparse_loss --seeds 1    # one target run per density (faster)
 //   example_04_lm_sparse_loss --smoke      # seconds: checks the pipeline end to end
 //   example_04_lm_sparse_loss --tied-readout   # readout tied to the token embedding
 //
@@ -45,16 +47,18 @@ struct Settings {
   std::vector<std::string> densities{"1", "1/2", "1/4", "1/8", "1/16", "1/32", "1/64"};
   std::vector<int> eta_exponents{-11, -10, -9, -8, -7, -6, -5};
   std::vector<int> multiplier_exponents{-2, -1, 0, 1, 2}; ///< alpha_in, alpha_out, lr_mult: 2^e
-  smup_example::LmOptions io{};                           // --out, --data, --tied-readout
+  int seeds = 3;                ///< of each target run; the table gives their mean and range
+  smup_example::LmOptions io{}; // --out, --data, --tied-readout
 };
 
 constexpr char const* usage =
     "usage: example_04_lm_sparse_loss [--full | --smoke] [--out DIR] [--data PATH] [--steps N]\n"
-    "                                 [--tied-readout]\n"
+    "                                 [--seeds N] [--tied-readout]\n"
     "  Tunes eta, alpha_out, alpha_in and the non-hidden LR multiplier of a dense base GPT\n"
-    "  for SP, muP and SmuP, then trains the target width at every density with them;\n"
-    "  writes sparse_loss.csv, sparse_loss.svg and sparse_loss.md into DIR (lm-results, or\n"
-    "  lm-results/tied-readout with the readout tied to the token embedding).\n";
+    "  for SP, muP and SmuP, then trains the target width at every density with them, N\n"
+    "  seeds each (3 unless given); writes sparse_loss.csv, sparse_loss.svg and\n"
+    "  sparse_loss.md into DIR (lm-results, or lm-results/tied-readout with the readout\n"
+    "  tied to the token embedding).\n";
 
 Settings parse(int argc, char** argv) {
   Settings s;
@@ -76,8 +80,11 @@ Settings parse(int argc, char** argv) {
       s.densities = {"1", "1/4"};
       s.eta_exponents = {-7, -6};
       s.multiplier_exponents = {0, 1};
+      s.seeds = 1;
     } else if (args[i] == "--steps") {
       s.lm.steps = args.positive(i);
+    } else if (args[i] == "--seeds") {
+      s.seeds = args.positive(i);
     } else {
       throw std::invalid_argument("unknown option '" + args[i] + "'");
     }
@@ -92,6 +99,38 @@ std::string fixed(double v, int digits) {
   std::snprintf(buffer, sizeof buffer, "%.*f", digits, v);
   return buffer;
 }
+
+/// The validation losses of one configuration over its seeds.
+struct SeedSpread {
+  double mean = std::numeric_limits<double>::infinity(), low = mean, high = mean;
+  std::size_t diverged = 0, seeds = 0;
+
+  explicit SeedSpread(std::vector<double> const& losses) : seeds(losses.size()) {
+    double sum = 0;
+    std::size_t finite = 0;
+    for (double l : losses) {
+      if (!std::isfinite(l)) {
+        ++diverged;
+        continue;
+      }
+      sum += l;
+      low = finite == 0 ? l : std::min(low, l);
+      high = finite == 0 ? l : std::max(high, l);
+      ++finite;
+    }
+    if (finite > 0) mean = sum / double(finite);
+  }
+
+  /// "2.6712 (2.6650-2.6790)", "2.6712 (2.6650-2.6790), 1 of 3 diverged" or "diverged".
+  [[nodiscard]] std::string cell() const {
+    if (diverged == seeds) return "diverged";
+    std::string text = fixed(mean, 4);
+    if (seeds - diverged > 1) text += " (" + fixed(low, 4) + "-" + fixed(high, 4) + ")";
+    if (diverged > 0)
+      text += ", " + std::to_string(diverged) + " of " + std::to_string(seeds) + " diverged";
+    return text;
+  }
+};
 
 /// The HPs one run uses; they are also its key columns in the CSV, as powers of two.
 struct Choice {
@@ -109,9 +148,10 @@ class Study {
 public:
   Study(Settings const& s, smup_example::LmData& data) : s_(s), data_(data) {}
 
-  /// Trains (or finds on disk) each run and returns the val loss of each, in order.
+  /// Trains (or finds on disk) each run and returns the val loss of each, in order
+  /// (infinite for a diverged run).
   std::vector<double> losses(std::string const& p, std::int64_t width, std::string const& density,
-                             std::vector<Choice> const& choices) {
+                             std::vector<Choice> const& choices, std::uint64_t seed = 0) {
     std::vector<smup::RunSpec> runs;
     for (auto const& c : choices)
       runs.push_back({.key = {{"parameterization", p},
@@ -121,7 +161,7 @@ public:
                               {"alpha_out", std::to_string(c.alpha_out)},
                               {"lr_mult", std::to_string(c.lr_mult)}},
                       .lr = std::ldexp(1.0, c.eta),
-                      .seed = 0});
+                      .seed = seed});
     smup::run_sweep(runs, {.csv = s_.io.out / "sparse_loss.csv"}, [&](smup::RunSpec const& run) {
       Choice c{.eta = static_cast<int>(std::lround(std::log2(run.lr))),
                .alpha_in = std::stoi(run.at("alpha_in")),
@@ -134,7 +174,8 @@ public:
     for (auto const& run : runs) {
       double loss = std::numeric_limits<double>::infinity();
       for (auto const& r : records)
-        if (r.spec.key == run.key && r.spec.lr == run.lr && !r.result.diverged)
+        if (r.spec.key == run.key && r.spec.lr == run.lr && r.spec.seed == run.seed &&
+            !r.result.diverged)
           loss = r.result.val_loss;
       out.push_back(loss);
     }
@@ -187,9 +228,10 @@ int main(int argc, char* argv[]) {
                                 {"validation loss"});
     std::ostringstream tuned, table;
     tuned << "| parameterization | eta | alpha_out | alpha_in | non-hidden lr mult | base loss "
+             "(seed 0) "
              "|\n|---|---|---|---|---|---|\n";
     table << "| density |";
-    std::vector<std::vector<double>> by_density(s.densities.size());
+    std::vector<std::vector<SeedSpread>> by_density(s.densities.size());
     for (std::string_view name : {smup::SP::name, smup::MuP::name, smup::SMuP::name}) {
       std::string const p(name);
       auto const best = study.tune(p);
@@ -198,16 +240,20 @@ int main(int argc, char* argv[]) {
             << best.alpha_in << " | 2^" << best.lr_mult << " | " << fixed(base_loss, 4) << " |\n";
       table << " " << p << " |";
       for (std::size_t d = 0; d < s.densities.size(); ++d) {
-        double const loss = study.losses(p, s.width, s.densities[d], {best}).front();
-        by_density[d].push_back(loss);
-        if (std::isfinite(loss)) panel.add(p, smup::parse_ratio(s.densities[d]).to_double(), loss);
+        std::vector<double> seed_losses;
+        for (int seed = 0; seed < s.seeds; ++seed)
+          seed_losses.push_back(
+              study.losses(p, s.width, s.densities[d], {best}, std::uint64_t(seed)).front());
+        SeedSpread const spread(seed_losses);
+        if (std::isfinite(spread.mean))
+          panel.add(p, smup::parse_ratio(s.densities[d]).to_double(), spread.mean);
+        by_density[d].push_back(spread);
       }
     }
     table << "\n|---|---|---|---|\n";
     for (std::size_t d = 0; d < s.densities.size(); ++d) {
       table << "| " << s.densities[d] << " |";
-      for (double loss : by_density[d])
-        table << " " << (std::isfinite(loss) ? fixed(loss, 4) : std::string("diverged")) << " |";
+      for (auto const& spread : by_density[d]) table << " " << spread.cell() << " |";
       table << "\n";
     }
     fig.write(s.io.out / "sparse_loss.svg");
@@ -219,7 +265,10 @@ int main(int argc, char* argv[]) {
             << "alpha_out, alpha_in, non-hidden LR multiplier. Target: width " << s.width << ", "
             << s.lm.steps << " AdamW steps of " << s.lm.batch << " x " << s.lm.context
             << " tokens, readout " << smup_example::readout_kind(s.lm.tied_readout)
-            << ", 1 seed; validation loss in nats per byte.\n\n"
+            << "; validation loss in nats per byte. Tuning runs use seed 0; each target run "
+            << "is trained with " << s.seeds << (s.seeds == 1 ? " seed" : " seeds")
+            << " (mask, init and batch order), the table gives the mean"
+            << (s.seeds == 1 ? "" : " and, in brackets, the lowest and highest") << ".\n\n"
             << tuned.str() << "\nValidation loss of the target with those HPs:\n\n"
             << table.str() << "\nWall time of this invocation: " << fixed(minutes, 1) << " min.\n";
     {
