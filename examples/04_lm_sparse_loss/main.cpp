@@ -103,7 +103,7 @@ std::string fixed(double v, int digits) {
 
 /// The validation losses of one configuration over its seeds.
 struct SeedSpread {
-  double mean = std::numeric_limits<double>::infinity(), low = mean, high = mean;
+  double mean = std::numeric_limits<double>::infinity(), low = mean, high = -mean;
   std::size_t diverged = 0, seeds = 0;
 
   explicit SeedSpread(std::vector<double> const& losses) : seeds(losses.size()) {
@@ -115,8 +115,8 @@ struct SeedSpread {
         continue;
       }
       sum += l;
-      low = finite == 0 ? l : std::min(low, l);
-      high = finite == 0 ? l : std::max(high, l);
+      low = std::min(low, l);
+      high = std::max(high, l);
       ++finite;
     }
     if (finite > 0) mean = sum / double(finite);
