@@ -5,6 +5,11 @@
 #   make kokkos                  build Kokkos + Kokkos Kernels into .deps/prefix, once
 # Your own Kokkos wins: make test Kokkos_ROOT=/opt/kokkos (or CMAKE_PREFIX_PATH, or
 # SMUP_KOKKOS=user|bootstrap|debian to force a source).
+# Or build one from its sources (any 3.4 or 4.x) into .deps/<name>, with its own build dir:
+#   make test KOKKOS_SOURCE=~/kokkos KOKKOS_KERNELS_SOURCE=~/kokkos-kernels   (OpenMP)
+#   make build KOKKOS_SOURCE=... KOKKOS_KERNELS_SOURCE=... KOKKOS_BACKEND=cuda KOKKOS_ARCH=HOPPER90
+#   make gpu-bundle KOKKOS_SOURCE=... KOKKOS_KERNELS_SOURCE=...   (CUDA binaries to run elsewhere)
+# NATIVE=OFF builds smup's own targets for generic x86-64 instead of -march=native.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -23,6 +28,25 @@ DEBIAN_PACKAGES := cmake g++ make catch2 libbenchmark-dev libopenblas-dev zlib1g
                    fortunes
 
 CMAKE_ARGS ?=
+KOKKOS_BACKEND ?= openmp
+KOKKOS_ARCH ?= HOPPER90
+KOKKOS_CUBLAS ?= ON
+NATIVE ?=
+ifneq ($(strip $(KOKKOS_SOURCE)),)
+KOKKOS_NAME := $(notdir $(abspath $(KOKKOS_SOURCE)))-$(KOKKOS_BACKEND)$(if $(filter OFF,$(KOKKOS_CUBLAS)),-nocublas)
+KOKKOS_PREFIX := $(CURDIR)/.deps/$(KOKKOS_NAME)
+BUILD_DIR := build/$(PRESET)-$(KOKKOS_NAME)
+CMAKE_ARGS += -B $(BUILD_DIR) -DSMUP_KOKKOS=bootstrap -DSMUP_DEPS_PREFIX=$(KOKKOS_PREFIX)
+ifeq ($(KOKKOS_BACKEND),cuda)
+# Device code compiles through Kokkos' nvcc_wrapper; the host side stays generic so the
+# binaries run on whatever CPU drives the GPU.
+CMAKE_ARGS += -DCMAKE_CXX_COMPILER=$(KOKKOS_PREFIX)/bin/nvcc_wrapper
+NATIVE := $(or $(NATIVE),OFF)
+endif
+endif
+ifneq ($(strip $(NATIVE)),)
+CMAKE_ARGS += -DSMUP_NATIVE_ARCH=$(NATIVE)
+endif
 ifneq ($(strip $(Kokkos_ROOT)),)
 CMAKE_ARGS += -DKokkos_ROOT=$(Kokkos_ROOT)
 endif
@@ -30,7 +54,7 @@ ifneq ($(strip $(SMUP_KOKKOS)),)
 CMAKE_ARGS += -DSMUP_KOKKOS=$(SMUP_KOKKOS)
 endif
 
-.PHONY: deps kokkos configure build demo lm-demo test bench clean distclean
+.PHONY: deps kokkos configure build demo lm-demo test bench gpu-bundle clean distclean
 
 deps:
 	@if ! command -v dpkg-query >/dev/null; then \
@@ -54,7 +78,12 @@ deps:
 
 # Skipped when the user brings a Kokkos: it would take precedence anyway.
 kokkos:
-	@if [ -n "$(Kokkos_ROOT)" ]; then \
+	@if [ -n "$(KOKKOS_SOURCE)" ]; then \
+	  KOKKOS_SOURCE="$(KOKKOS_SOURCE)" KOKKOS_KERNELS_SOURCE="$(KOKKOS_KERNELS_SOURCE)" \
+	  SMUP_KOKKOS_BACKEND=$(KOKKOS_BACKEND) SMUP_KOKKOS_ARCH=$(KOKKOS_ARCH) \
+	  SMUP_KOKKOS_CUBLAS=$(KOKKOS_CUBLAS) \
+	  SMUP_DEPS_PREFIX="$(KOKKOS_PREFIX)" ./cmake/bootstrap-kokkos.sh; \
+	elif [ -n "$(Kokkos_ROOT)" ]; then \
 	  echo "make kokkos: using Kokkos_ROOT=$(Kokkos_ROOT); nothing to bootstrap"; \
 	elif [ "$(SMUP_KOKKOS)" = user ] || [ "$(SMUP_KOKKOS)" = debian ]; then \
 	  echo "make kokkos: SMUP_KOKKOS=$(SMUP_KOKKOS); nothing to bootstrap"; \
@@ -79,7 +108,7 @@ configure: deps kokkos
 	cmake --preset $(PRESET) $(CMAKE_ARGS)
 
 build: configure
-	cmake --build --preset $(PRESET) --parallel $(JOBS)
+	cmake --build $(BUILD_DIR) --parallel $(JOBS)
 
 # The muTransfer demo on Fashion-MNIST into demo-results/ (DEMO_ARGS=--full: the larger
 # sweep). OpenBLAS stays single-threaded: its own threads would fight Kokkos' OpenMP
@@ -109,7 +138,18 @@ lm-demo: build
 	@echo "make lm-demo: $(LM_OUT)/report.md"
 
 test: build
-	OMP_NUM_THREADS=2 OMP_PROC_BIND=false ctest --preset $(PRESET) -j$(TEST_JOBS)
+	@if [ "$(KOKKOS_BACKEND)" = cuda ]; then \
+	  echo "make test: a CUDA build runs on a GPU; use make gpu-bundle and bench/gpu-run.sh"; exit 2; fi
+	cd $(BUILD_DIR) && OMP_NUM_THREADS=2 OMP_PROC_BIND=false \
+	  ctest --output-on-failure --no-tests=error -j$(TEST_JOBS)
+
+# CUDA binaries of every test, example and benchmark, stripped, with libcudart and a
+# script that runs them, in gpu-bundle/ (for a GPU machine without our toolchain).
+# Without cuBLAS, whose libraries would make the bundle ten times larger.
+gpu-bundle:
+	@[ -n "$(KOKKOS_SOURCE)" ] || { echo "make gpu-bundle: set KOKKOS_SOURCE and KOKKOS_KERNELS_SOURCE (Kokkos 4.x)"; exit 2; }
+	$(MAKE) build KOKKOS_BACKEND=cuda KOKKOS_CUBLAS=OFF
+	./bench/gpu-bundle.sh build/$(PRESET)-$(notdir $(abspath $(KOKKOS_SOURCE)))-cuda-nocublas gpu-bundle
 
 # The OPENBLAS_* overrides some environments export force a slower kernel; unset them
 # for our run only. The JSON records the kernel and the environment used.
@@ -117,7 +157,7 @@ test: build
 # both runs append to kernels.csv, models.csv and machine.csv, then every CSV prints as a
 # table and bench/summary.sh writes the README tables to summary.md.
 bench: configure
-	cmake --build --preset $(PRESET) --target smup_bench --parallel $(JOBS)
+	cmake --build $(BUILD_DIR) --target smup_bench --parallel $(JOBS)
 	mkdir -p bench-results
 	rm -f bench-results/kernels.csv bench-results/models.csv bench-results/machine.csv \
 	  bench-results/memory.csv

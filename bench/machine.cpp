@@ -6,10 +6,15 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
+#include <type_traits>
 #include <memory>
 #include <vector>
 
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
+#endif
 
 #include "suite.hpp"
 
@@ -17,7 +22,9 @@ namespace smup_bench {
 
 namespace {
 
-// The widest FMA the build targets (-march=native in the release preset).
+// The widest FMA the build targets (-march=native in the release preset); any other
+// target (generic x86-64, NEON, a device compiler's host pass) gets four-lane arrays that
+// the compiler maps to what it has, the width smup's portable host paths use.
 #if defined(__AVX512F__)
 using Vec = __m512;
 constexpr int lanes = 16;
@@ -35,7 +42,23 @@ inline Vec add(Vec a, Vec b) { return _mm256_add_ps(a, b); }
 inline Vec load(float const* p) { return _mm256_load_ps(p); }
 inline void store(float* p, Vec v) { _mm256_store_ps(p, v); }
 #else
-#error "smup_bench's machine probe needs AVX2 with FMA or AVX-512 (build with -march=native)"
+struct Vec {
+  float v[4];
+};
+constexpr int lanes = 4;
+inline Vec broadcast(float x) { return {{x, x, x, x}}; }
+inline Vec fma(Vec a, Vec b, Vec c) {
+  for (int i = 0; i < lanes; ++i) c.v[i] += a.v[i] * b.v[i];
+  return c;
+}
+inline Vec add(Vec a, Vec b) {
+  for (int i = 0; i < lanes; ++i) a.v[i] += b.v[i];
+  return a;
+}
+inline Vec load(float const* p) { return {{p[0], p[1], p[2], p[3]}}; }
+inline void store(float* p, Vec v) {
+  for (int i = 0; i < lanes; ++i) p[i] = v.v[i];
+}
 #endif
 
 // Not _mm512_reduce_add_ps: GCC 12 warns inside it (-Wuninitialized, a false positive).
@@ -147,6 +170,18 @@ void dram_triad(benchmark::State& state) {
 }
 
 } // namespace
+
+std::string device_name() {
+#if defined(KOKKOS_ENABLE_CUDA)
+  if constexpr (std::is_same_v<Kokkos::DefaultExecutionSpace, Kokkos::Cuda>)
+    return Kokkos::Cuda().cuda_device_prop().name;
+#endif
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);)
+    if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos)
+      return line.substr(line.find(':') + 2);
+  return "unknown CPU";
+}
 
 void register_machine() {
   add_probe({"peak_fma", "GFLOP/s"}, peak_fma);

@@ -137,6 +137,7 @@ int main(int argc, char* argv[]) {
   benchmark::AddCustomContext("kokkos_version", kokkos_version());
   benchmark::AddCustomContext("kokkos_backends", kokkos_backends());
   benchmark::AddCustomContext("kokkos_execution_space", Kokkos::DefaultExecutionSpace::name());
+  benchmark::AddCustomContext("device", smup_bench::device_name());
   benchmark::AddCustomContext("kokkos_concurrency",
                               std::to_string(Kokkos::DefaultExecutionSpace().concurrency()));
   benchmark::AddCustomContext("hardware_threads",

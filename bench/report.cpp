@@ -183,6 +183,11 @@ void write_machine(std::filesystem::path const& file, CollectingReporter const& 
   bool const fresh = !std::filesystem::exists(file) || std::filesystem::file_size(file) == 0;
   std::ofstream out(file, std::ios::app);
   if (fresh) out << "probe,threads,value,unit\n";
+  // Commas would split the field; device names rarely have any.
+  std::string device = device_name();
+  for (auto& ch : device)
+    if (ch == ',') ch = ';';
+  out << "device," << threads << ',' << device << ",name\n";
   for (auto const& [name, probe] : registry().probes) {
     auto const found = reporter.results.find(name);
     if (found == reporter.results.end()) continue;

@@ -181,6 +181,8 @@ void register_bsr();
 void register_models();
 void register_gpt();
 void register_machine();
+/// What the default execution space runs on: the GPU's name for CUDA, else the CPU model.
+std::string device_name();
 
 /// Runs the registered benchmarks with the console display, then writes kernels.csv,
 /// models.csv and machine.csv (appended: one run per thread count) and memory.csv under

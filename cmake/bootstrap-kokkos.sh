@@ -1,35 +1,81 @@
 #!/usr/bin/env bash
-# Builds Kokkos (OpenMP + Serial, C++20) and Kokkos Kernels (BLAS TPL on OpenBLAS,
-# no explicit instantiation) from Debian's trilinos *source* package into
-# <repo>/.deps/prefix. Debian ships Kokkos only as Serial-only C++14 binaries with a
-# broken CMake package, so this is the default dependency of the build.
+# Builds Kokkos and Kokkos Kernels into a local prefix, once. By default their sources come
+# from Debian's trilinos *source* package (Kokkos 3.4.01; Debian ships Kokkos only as
+# Serial-only C++14 binaries with a broken CMake package) and the backend is OpenMP + Serial.
+# Any other Kokkos (3.4 or 4.x) builds from source trees the caller names:
+#
+#   KOKKOS_SOURCE=~/src/kokkos KOKKOS_KERNELS_SOURCE=~/src/kokkos-kernels \
+#   SMUP_KOKKOS_BACKEND=cuda SMUP_KOKKOS_ARCH=HOPPER90 cmake/bootstrap-kokkos.sh
 #
 # Idempotent: a stamp in the prefix records what was built; a second run returns at once.
 #
 # Environment:
-#   SMUP_DEPS_DIR          where to work (default <repo>/.deps; the prefix is $SMUP_DEPS_DIR/prefix)
+#   SMUP_DEPS_DIR          where to work (default <repo>/.deps)
+#   SMUP_DEPS_PREFIX       where to install (default $SMUP_DEPS_DIR/prefix)
+#   KOKKOS_SOURCE          a Kokkos source tree (with KOKKOS_KERNELS_SOURCE); default: Debian's
+#   KOKKOS_KERNELS_SOURCE  the matching Kokkos Kernels source tree
+#   SMUP_KOKKOS_BACKEND    openmp (default: OpenMP + Serial) or cuda (CUDA + Serial, built
+#                          with Kokkos' nvcc_wrapper; Kokkos Kernels with cuBLAS)
+#   SMUP_KOKKOS_ARCH       Kokkos architecture name for cuda (default HOPPER90; e.g. AMPERE80)
+#   SMUP_KOKKOS_CUBLAS     ON (default) or OFF: Kokkos Kernels' cuBLAS/cuSPARSE TPLs for cuda
 #   SMUP_TRILINOS_TARBALL  use this trilinos source tarball instead of fetching one with apt-get
 #   JOBS                   parallel build jobs (default: nproc)
-#   CXX                    C++ compiler (default: what CMake finds)
+#   CXX                    C++ compiler (default: what CMake finds; ignored for cuda)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 deps=${SMUP_DEPS_DIR:-$repo/.deps}
 mkdir -p "$deps"
 deps=$(cd "$deps" && pwd)
-prefix=$deps/prefix
+prefix=${SMUP_DEPS_PREFIX:-$deps/prefix}
+mkdir -p "$prefix"
+prefix=$(cd "$prefix" && pwd)
 stamp=$prefix/.smup-bootstrap.stamp
-logs=$deps/logs
+work=$deps/work-$(printf '%s' "$prefix" | cksum | cut -d' ' -f1)
+logs=$work/logs
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+backend=${SMUP_KOKKOS_BACKEND:-openmp}
+arch=${SMUP_KOKKOS_ARCH:-HOPPER90}
+cublas=${SMUP_KOKKOS_CUBLAS:-ON}
+if [[ -n ${KOKKOS_SOURCE:-} || -n ${KOKKOS_KERNELS_SOURCE:-} ]]; then
+  for v in KOKKOS_SOURCE KOKKOS_KERNELS_SOURCE; do
+    if [[ -z ${!v:-} || ! -f ${!v}/CMakeLists.txt ]]; then
+      echo "smup bootstrap: $v='${!v:-}' is not a source tree. Set both KOKKOS_SOURCE and" \
+           "KOKKOS_KERNELS_SOURCE to the top folders of the Kokkos and Kokkos Kernels sources." >&2
+      exit 2
+    fi
+  done
+  KOKKOS_SOURCE=$(cd "$KOKKOS_SOURCE" && pwd)
+  KOKKOS_KERNELS_SOURCE=$(cd "$KOKKOS_KERNELS_SOURCE" && pwd)
+fi
 
 kokkos_args=(
   -DCMAKE_BUILD_TYPE=Release
   -DCMAKE_CXX_STANDARD=20
-  -DKokkos_CXX_STANDARD=20
-  -DKokkos_ENABLE_OPENMP=ON
   -DKokkos_ENABLE_SERIAL=ON
   -DCMAKE_POSITION_INDEPENDENT_CODE=ON
 )
+# Kokkos 4 reads CMAKE_CXX_STANDARD and deprecates its own variable; 3.x needs it.
+kokkos_major=3
+if [[ -n ${KOKKOS_SOURCE:-} ]]; then
+  kokkos_major=$(sed -n 's/^ *set(Kokkos_VERSION_MAJOR \([0-9]*\)).*/\1/Ip' \
+    "$KOKKOS_SOURCE/CMakeLists.txt" | head -n1)
+fi
+[[ ${kokkos_major:-3} -lt 4 ]] && kokkos_args+=(-DKokkos_CXX_STANDARD=20)
+case $backend in
+  openmp) kokkos_args+=(-DKokkos_ENABLE_OPENMP=ON) ;;
+  cuda)
+    if [[ -z ${KOKKOS_SOURCE:-} ]]; then
+      echo "smup bootstrap: SMUP_KOKKOS_BACKEND=cuda needs a Kokkos 4.x source tree" \
+           "(KOKKOS_SOURCE, KOKKOS_KERNELS_SOURCE): Debian's Kokkos 3.4.01 predates current CUDA." >&2
+      exit 2
+    fi
+    command -v nvcc >/dev/null || { echo "smup bootstrap: SMUP_KOKKOS_BACKEND=cuda but nvcc is not on the PATH" >&2; exit 2; }
+    kokkos_args+=(-DKokkos_ENABLE_CUDA=ON "-DKokkos_ARCH_$arch=ON"
+                  "-DCMAKE_CXX_COMPILER=$KOKKOS_SOURCE/bin/nvcc_wrapper") ;;
+  *) echo "smup bootstrap: SMUP_KOKKOS_BACKEND='$backend' is not one of openmp, cuda" >&2; exit 2 ;;
+esac
 # ETI off: smup instantiates for its own layouts (LayoutRight, float) at use.
 kernels_args=(
   -DCMAKE_BUILD_TYPE=Release
@@ -44,10 +90,17 @@ kernels_args=(
   -DKokkosKernels_INST_MEMSPACE_HOSTSPACE=OFF
   -DKokkosKernels_ENABLE_TESTS=OFF -DKokkosKernels_ENABLE_EXAMPLES=OFF
 )
+if [[ $backend == cuda ]]; then
+  # The host BLAS stays off: OpenBLAS compiled through nvcc_wrapper adds nothing on a GPU.
+  kernels_args=("${kernels_args[@]/-DKokkosKernels_ENABLE_TPL_BLAS=ON/-DKokkosKernels_ENABLE_TPL_BLAS=OFF}"
+                -DKokkosKernels_ADD_DEFAULT_ETI=OFF
+                "-DKokkosKernels_ENABLE_TPL_CUBLAS=$cublas" "-DKokkosKernels_ENABLE_TPL_CUSPARSE=$cublas"
+                "-DCMAKE_CXX_COMPILER=$KOKKOS_SOURCE/bin/nvcc_wrapper")
+fi
 
 # Everything that changes the result goes into the stamp, so a change rebuilds.
 cxx_id=$("${CXX:-c++}" --version 2>/dev/null | head -n1 || echo unknown)
-key="recipe=2|cxx=$cxx_id|kokkos=${kokkos_args[*]}|kernels=${kernels_args[*]}|tarball=${SMUP_TRILINOS_TARBALL:-apt}"
+key="recipe=3|cxx=$cxx_id|kokkos=${kokkos_args[*]}|kernels=${kernels_args[*]}|source=${KOKKOS_SOURCE:-}|${KOKKOS_KERNELS_SOURCE:-}|tarball=${SMUP_TRILINOS_TARBALL:-apt}"
 
 if [[ -f $stamp && "$(cat "$stamp")" == "$key" ]]; then
   echo "smup bootstrap: Kokkos + Kokkos Kernels already in $prefix (delete $stamp to rebuild)"
@@ -56,7 +109,7 @@ fi
 
 # One bootstrap at a time per prefix (make -j, two terminals).
 if command -v flock >/dev/null; then
-  exec 9>"$deps/.lock"
+  exec 9>"$prefix/.lock"
   flock 9
   if [[ -f $stamp && "$(cat "$stamp")" == "$key" ]]; then
     echo "smup bootstrap: built by a concurrent run in $prefix"
@@ -85,6 +138,10 @@ run_logged() { # run_logged <log name> <command...>: quiet unless it fails
 
 rm -rf "$logs"; mkdir -p "$logs"
 
+if [[ -n ${KOKKOS_SOURCE:-} ]]; then
+  kokkos_src=$KOKKOS_SOURCE kernels_src=$KOKKOS_KERNELS_SOURCE
+  echo "smup bootstrap: Kokkos from $kokkos_src, Kokkos Kernels from $kernels_src ($backend)"
+else
 # --- 1. Source tarball -------------------------------------------------------------
 # Prints "URI SUITE [SIGNED_BY]" of the system's Debian/Ubuntu main archive.
 archive_from_system_sources() {
@@ -162,29 +219,34 @@ tar xf "$tarball" -C "$src" --strip-components=1 --wildcards \
   '*/packages/kokkos/*' '*/packages/kokkos-kernels/*'
 [[ -z ${SMUP_TRILINOS_TARBALL:-} ]] && rm -f "$tarball" "$deps"/src/trilinos_*.debian.tar.* "$deps"/src/trilinos_*.dsc
 lap "extract packages/kokkos*"
+kokkos_src=$src/packages/kokkos kernels_src=$src/packages/kokkos-kernels
+fi
 
 # --- 2. Build and install ------------------------------------------------------------
-rm -rf "$prefix" "$deps/build"
+find "$prefix" -mindepth 1 -maxdepth 1 ! -name .lock -exec rm -rf {} +
+rm -rf "$work/build"
 cxx_arg=()
-[[ -n ${CXX:-} ]] && cxx_arg=(-DCMAKE_CXX_COMPILER="$CXX")
+[[ -n ${CXX:-} && $backend != cuda ]] && cxx_arg=(-DCMAKE_CXX_COMPILER="$CXX")
 
-run_logged kokkos-configure cmake -S "$src/packages/kokkos" -B "$deps/build/kokkos" \
+run_logged kokkos-configure cmake -S "$kokkos_src" -B "$work/build/kokkos" \
   "${cxx_arg[@]}" "${kokkos_args[@]}" -DCMAKE_INSTALL_PREFIX="$prefix"
 lap "configure Kokkos"
-run_logged kokkos-build cmake --build "$deps/build/kokkos" --parallel "$jobs"
-run_logged kokkos-install cmake --install "$deps/build/kokkos"
+run_logged kokkos-build cmake --build "$work/build/kokkos" --parallel "$jobs"
+run_logged kokkos-install cmake --install "$work/build/kokkos"
 lap "build + install Kokkos"
 
-run_logged kernels-configure cmake -S "$src/packages/kokkos-kernels" -B "$deps/build/kernels" \
+run_logged kernels-configure cmake -S "$kernels_src" -B "$work/build/kernels" \
   "${cxx_arg[@]}" "${kernels_args[@]}" -DKokkos_ROOT="$prefix" -DCMAKE_INSTALL_PREFIX="$prefix"
 lap "configure Kokkos Kernels"
-run_logged kernels-build cmake --build "$deps/build/kernels" --parallel "$jobs"
-run_logged kernels-install cmake --install "$deps/build/kernels"
+run_logged kernels-build cmake --build "$work/build/kernels" --parallel "$jobs"
+run_logged kernels-install cmake --install "$work/build/kernels"
 lap "build + install Kokkos Kernels"
 
-grep -q '^#define KOKKOSKERNELS_ENABLE_TPL_BLAS' "$prefix/include/KokkosKernels_config.h" ||
-  echo "smup bootstrap: warning: Kokkos Kernels was built without the BLAS TPL" >&2
-rm -rf "$deps/build"
+if [[ $backend == openmp ]]; then
+  grep -q '^#define KOKKOSKERNELS_ENABLE_TPL_BLAS' "$prefix/include/KokkosKernels_config.h" ||
+    echo "smup bootstrap: warning: Kokkos Kernels was built without the BLAS TPL" >&2
+fi
+rm -rf "$work/build"
 
 printf '%s' "$key" >"$stamp"
 t_last=$t_all

@@ -241,15 +241,26 @@ TEST_CASE("A single position attends only to itself: y is the output projection 
   CHECK(smup_test::relative_error(v, v_ref) < 1e-13);
 }
 
-TEST_CASE("The host kernels and the team kernels GPUs run give the same attention",
+TEST_CASE("The host kernels and the team kernels GPUs run give the same attention, with "
+          "Kokkos' team size and with two threads per team",
           "[layers][attention]") {
+  // Two threads per team run the team barrier between the row and column phases of the
+  // backward pass for real (tests run with two OpenMP threads).
+  int const team_size = GENERATE(0, 2);
+  int const most = Kokkos::TeamPolicy<E>(1, 1).team_size_max(
+      KOKKOS_LAMBDA(Kokkos::TeamPolicy<E>::member_type const&){}, Kokkos::ParallelForTag{});
+  if (team_size > most) {
+    WARN("team size " << team_size << " exceeds this space's maximum " << most << ": not run");
+    return;
+  }
+  INFO("team size " << team_size);
   // Two layers from one seed: the same weights, one on each path.
   std::int64_t const d = 16, T = 7, columns = 3 * T;
   Attention<smup::SMuP, smup::Unstructured> host({.width = d, .head_dim = 4, .density = {1, 2}},
                                                  base, hp, 8);
   Attention<smup::SMuP, smup::Unstructured> team({.width = d, .head_dim = 4, .density = {1, 2}},
                                                  base, hp, 8);
-  team.use_generic_kernels(true);
+  team.use_generic_kernels(true, team_size);
   Matrix x("x", d, columns), dy("dy", d, columns);
   smup_test::fill_uniform(x, 31);
   smup_test::fill_uniform(dy, 32);

@@ -314,23 +314,31 @@ TEST_CASE("Embedding and PositionEmbedding backward passes are bit-identical acr
   CHECK(same_bits(position_grad, positions.table_grad()));
 }
 
-TEST_CASE("A token outside the vocabulary is an error and nothing is written",
+TEST_CASE("A token outside the vocabulary gives a NaN column, no out-of-range access, and "
+          "check_tokens names it",
           "[layers][embedding][errors]") {
   smup::Embedding<smup::SMuP, E, double> embedding(3, 6, base, hp, 1);
   auto const tokens = make_tokens({1, 6, 2, -1});
   Matrix y("y", 3, 4), dy("dy", 3, 4);
-  Kokkos::deep_copy(y, 42.0);
-  Kokkos::deep_copy(embedding.table_grad(), 7.0);
-  CHECK_THROWS_WITH(embedding.forward(tokens, y),
-                    Catch::Contains("smup::Embedding::forward: 2 token(s) outside [0, 6), the "
-                                    "first at column 1 (6)"));
-  CHECK_THROWS_WITH(embedding.backward(tokens, dy),
-                    Catch::Contains("smup::Embedding::backward: 2 token(s) outside [0, 6)"));
+  Kokkos::deep_copy(dy, 1.0);
+  embedding.forward(tokens, y);
+  embedding.backward(tokens, dy);
   auto const hy = smup_test::host_copy(y);
+  auto const table = smup_test::host_copy(embedding.table());
   auto const g = smup_test::host_copy(embedding.table_grad());
-  for (std::size_t i = 0; i < 3; ++i)
-    for (std::size_t c = 0; c < 4; ++c) CHECK(hy(i, c) == 42.0);
-  for (std::size_t k = 0; k < g.extent(0); ++k) CHECK(g(k) == 7.0);
+  double const mult = embedding.rules().multiplier;
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(hy(i, 0) == mult * table(i * 6 + 1));
+    CHECK(std::isnan(hy(i, 1)));
+    CHECK(hy(i, 2) == mult * table(i * 6 + 2));
+    CHECK(std::isnan(hy(i, 3)));
+    // Only the two valid tokens receive gradient.
+    for (std::size_t v = 0; v < 6; ++v) CHECK(g(i * 6 + v) == (v == 1 || v == 2 ? mult : 0.0));
+  }
+  CHECK_THROWS_WITH(embedding.check_tokens(tokens),
+                    Catch::Contains("smup::Embedding::check_tokens: 2 token(s) outside [0, 6), "
+                                    "the first at column 1 (6)"));
+  CHECK_NOTHROW(embedding.check_tokens(make_tokens({0, 5, 3})));
 }
 
 TEST_CASE("Embedding rejects mismatched shapes and empty sizes", "[layers][embedding][errors]") {
@@ -497,4 +505,39 @@ TEST_CASE("A tied readout rejects mismatched shapes before writing anything",
   CHECK_THROWS_WITH(readout.backward(x, y, wrong_dx),
                     Catch::Contains("smup::TiedReadout::backward: dx is 4 x 3 and dy is 3 x 2"));
   CHECK(same_bits(before, embedding.table_grad())); // the shared gradient is untouched
+}
+
+TEST_CASE("The GPU's bucketed embedding backward gives the row kernel's bits, with one and two "
+          "threads per team",
+          "[layers][embedding]") {
+  std::int64_t const width = 5, vocab = 9;
+  // Repeated tokens, a token never seen, one out of range: buckets of 0 to 6 columns.
+  std::vector<int> ids;
+  for (int c = 0; c < 23; ++c) ids.push_back((c * c) % 7 == 2 ? 4 : (c * 5) % 8);
+  ids[11] = 9;
+  auto const tokens = make_tokens(ids);
+  Matrix dy("dy", width, ids.size());
+  smup_test::fill_uniform(dy, 17);
+  smup::detail::TokenIndex<E> index;
+  index.build(tokens, vocab);
+  auto const starts = smup_test::host_copy(index.starts);
+  auto const columns = smup_test::host_copy(index.columns);
+  CHECK(starts(vocab) == 22); // every column but the out-of-range one
+  for (std::int64_t v = 0; v < vocab; ++v)
+    for (auto k = starts(v); k < starts(v + 1); ++k) {
+      CHECK(ids[static_cast<std::size_t>(columns(k))] == v);
+      if (k > starts(v)) CHECK(columns(k - 1) < columns(k));
+    }
+  for (bool overwrite : {true, false}) {
+    for (int team_size : {0, 2}) {
+      INFO("overwrite " << overwrite << ", team size " << team_size);
+      smup::WeightValues<double, E> rows("rows", width * vocab), buckets("buckets", width * vocab);
+      Kokkos::deep_copy(rows, 0.25);
+      Kokkos::deep_copy(buckets, 0.25);
+      smup::detail::embedding_backward_rows<E>(tokens, dy, rows, vocab, 1.5, overwrite);
+      smup::detail::embedding_backward_buckets<E>(index, dy, buckets, vocab, 1.5, overwrite,
+                                                  team_size);
+      CHECK(same_bits(smup_test::host_copy(rows), smup_test::host_copy(buckets)));
+    }
+  }
 }

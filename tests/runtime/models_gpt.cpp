@@ -9,6 +9,7 @@
 #include <smup/parameterization/mup.hpp>
 #include <smup/parameterization/sp.hpp>
 #include <smup/parameterization/sparse_mup.hpp>
+#include <smup/sparsity/nm.hpp>
 #include <smup/sparsity/unstructured.hpp>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <iterator>
 #include <numeric>
 #include <random>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -218,4 +220,60 @@ TEST_CASE("A GPT refuses a tied readout under a parameterization whose input and
   shape.tied_readout = false; // untied, the same parameterization is fine
   Model untied(shape, {.width = 16}, hp, 1);
   CHECK(untied.shape().width == 16);
+}
+
+TEST_CASE("A GPT step with a token or target outside the vocabulary throws and changes nothing",
+          "[models][gpt][errors]") {
+  using Model = smup::GPT<smup::SMuP, smup::Unstructured, E, double>;
+  Model model(
+      {.vocab = 16, .context = 8, .width = 16, .head_dim = 8, .blocks = 1, .density = {1, 2}},
+      {.width = 16}, hp, 1);
+  smup::AdamW<smup::SMuP, E, double> adam(model, hp);
+  auto snapshot = [&model] {
+    std::vector<std::vector<double>> out;
+    model.for_each_tensor([&out](smup::Tensor<double, E> const& t) {
+      auto const h = smup_test::host_copy(t.values);
+      out.emplace_back(h.data(), h.data() + h.extent(0));
+    });
+    return out;
+  };
+  auto const before = snapshot();
+  auto const good = tokens_for<Model>(16, 16, 0);
+  auto bad = tokens_for<Model>(16, 16, 0);
+  Kokkos::deep_copy(Kokkos::subview(bad, 5), 16);
+  CHECK_THROWS_WITH(model.train_step(bad, good, adam),
+                    Catch::Contains("smup::Embedding::check_tokens: 1 token(s) outside [0, 16), "
+                                    "the first at column 5 (16)"));
+  CHECK_THROWS_WITH(model.train_step(good, bad, adam),
+                    Catch::Contains("smup::SoftmaxCrossEntropy::forward_backward: 1 label(s) "
+                                    "outside [0, 16)"));
+  CHECK(adam.steps() == 0);
+  CHECK(snapshot() == before);
+}
+
+namespace {
+std::vector<std::string>* reductions_seen = nullptr;
+void record_reduction(char const* name, std::uint32_t, std::uint64_t* id) {
+  *id = 0;
+  if (reductions_seen != nullptr) reductions_seen->emplace_back(name);
+}
+} // namespace
+
+TEST_CASE("A GPT training step makes no blocking reduction to validate its inputs: the loss is "
+          "its one reduction without clipping",
+          "[models][gpt]") {
+  using Model = smup::GPT<smup::SMuP, smup::NM<1, 2>, E, double>;
+  Model model({.vocab = 16, .context = 8, .width = 16, .head_dim = 8, .blocks = 2}, {.width = 16},
+              hp, 1);
+  smup::AdamW<smup::SMuP, E, double> adam(model, hp);
+  auto const tokens = tokens_for<Model>(16, 16, 0);
+  auto const targets = tokens_for<Model>(16, 16, 3);
+  std::vector<std::string> seen;
+  reductions_seen = &seen;
+  Kokkos::Tools::Experimental::set_begin_parallel_reduce_callback(record_reduction);
+  double const loss = model.train_step(tokens, targets, adam);
+  Kokkos::Tools::Experimental::set_begin_parallel_reduce_callback(nullptr);
+  reductions_seen = nullptr;
+  CHECK(std::isfinite(loss));
+  CHECK(seen == std::vector<std::string>{"smup::SoftmaxCrossEntropy::forward_backward"});
 }

@@ -40,8 +40,8 @@ struct ThreeQuarters : smup::SMuP {
 static_assert(smup::attention_scale<ThreeQuarters>(16) == 0.125);
 
 // Negative: a head needs at least one dimension; non-policies are rejected.
-static_assert(!constant_evaluable<[] { return smup::attention_scale<smup::SMuP>(0); }>);
-static_assert(!constant_evaluable<[] { return smup::attention_scale<smup::SP>(-4); }>);
+static_assert(!constant_evaluable<decltype([] { return smup::attention_scale<smup::SMuP>(0); })>);
+static_assert(!constant_evaluable<decltype([] { return smup::attention_scale<smup::SP>(-4); })>);
 struct NotTagged {
   [[maybe_unused]] static constexpr ratio attention_logit_exponent{-1}; // never read: rejected
 };

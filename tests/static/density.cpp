@@ -46,7 +46,8 @@ struct TooDense {
   static constexpr ratio density{3, 2};
 };
 static_assert(static_ratio<TooDense>);
-static_assert(!constant_evaluable<[] { return smup::density_ratio<TooDense>(); }>);
-static_assert(!constant_evaluable<[] { return smup::density_ratio<smup::NM<1, 8>>(ratio{0}); }>);
+static_assert(!constant_evaluable<decltype([] { return smup::density_ratio<TooDense>(); })>);
+static_assert(
+    !constant_evaluable<decltype([] { return smup::density_ratio<smup::NM<1, 8>>(ratio{0}); })>);
 
 } // namespace

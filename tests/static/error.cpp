@@ -24,9 +24,15 @@ constexpr smup::detail::message text{"smup::X: broken."};
 static_assert(decltype(text)::size == 17);
 static_assert(std::string_view{text.text} == "smup::X: broken.");
 
-static_assert(constant_evaluable<[] { smup::detail::require<"smup::X: broken.">(true); }>);
-static_assert(!constant_evaluable<[] { smup::detail::require<"smup::X: broken.">(false); }>);
-// rule_broken is never constexpr: reaching it is the compile-time error.
-static_assert(!constant_evaluable<[] { smup::detail::rule_broken<"smup::X: broken.">(); }>);
+static_assert(
+    constant_evaluable<decltype([] { smup::detail::require<"smup::X: broken.">(true); })>);
+static_assert(
+    !constant_evaluable<decltype([] { smup::detail::require<"smup::X: broken.">(false); })>);
+// rule_broken is never constexpr: reaching it is the compile-time error. (nvcc's host pass
+// loses the message of a [[noreturn]] call in such a lambda; its front end checks the rest.)
+#if !defined(__CUDACC__)
+static_assert(
+    !constant_evaluable<decltype([] { smup::detail::rule_broken<"smup::X: broken.">(); })>);
+#endif
 
 } // namespace

@@ -31,8 +31,8 @@ static_assert(tuned.sigma == 0.05 && tuned.eta == 0x1p-9 && tuned.alpha_in == 1.
 
 // checked() passes good values through unchanged (same object).
 static_assert(&smup::checked(defaults) == &defaults);
-static_assert(constant_evaluable<[] { return smup::checked(HyperParams{}).sigma; }>);
-static_assert(constant_evaluable<[] {
+static_assert(constant_evaluable<decltype([] { return smup::checked(HyperParams{}).sigma; })>);
+static_assert(constant_evaluable<decltype([] {
   return smup::checked(HyperParams{.sigma = 1e-300,
                                    .eta = 1e300,
                                    .alpha_in = 0.5,
@@ -42,33 +42,50 @@ static_assert(constant_evaluable<[] {
                                    .weight_decay_policy = smup::WeightDecayPolicy::independent,
                                    .decay_biases_and_gains = true})
       .sigma;
-}>);
+})>);
 
 // sigma and eta: positive and finite.
-static_assert(!constant_evaluable<[] { return smup::checked(HyperParams{.sigma = 0.0}).eta; }>);
-static_assert(!constant_evaluable<[] { return smup::checked(HyperParams{.sigma = -0.02}).eta; }>);
-static_assert(!constant_evaluable<[] { return smup::checked(HyperParams{.sigma = nan}).eta; }>);
-static_assert(!constant_evaluable<[] { return smup::checked(HyperParams{.sigma = inf}).eta; }>);
-static_assert(!constant_evaluable<[] { return smup::checked(HyperParams{.eta = 0.0}).eta; }>);
-static_assert(!constant_evaluable<[] { return smup::checked(HyperParams{.eta = -1e-3}).eta; }>);
-static_assert(!constant_evaluable<[] { return smup::checked(HyperParams{.eta = nan}).eta; }>);
-static_assert(!constant_evaluable<[] { return smup::checked(HyperParams{.eta = inf}).eta; }>);
+static_assert(
+    !constant_evaluable<decltype([] { return smup::checked(HyperParams{.sigma = 0.0}).eta; })>);
+static_assert(
+    !constant_evaluable<decltype([] { return smup::checked(HyperParams{.sigma = -0.02}).eta; })>);
+static_assert(
+    !constant_evaluable<decltype([] { return smup::checked(HyperParams{.sigma = nan}).eta; })>);
+static_assert(
+    !constant_evaluable<decltype([] { return smup::checked(HyperParams{.sigma = inf}).eta; })>);
+static_assert(
+    !constant_evaluable<decltype([] { return smup::checked(HyperParams{.eta = 0.0}).eta; })>);
+static_assert(
+    !constant_evaluable<decltype([] { return smup::checked(HyperParams{.eta = -1e-3}).eta; })>);
+static_assert(
+    !constant_evaluable<decltype([] { return smup::checked(HyperParams{.eta = nan}).eta; })>);
+static_assert(
+    !constant_evaluable<decltype([] { return smup::checked(HyperParams{.eta = inf}).eta; })>);
 // Multipliers: positive and finite.
-static_assert(!constant_evaluable<[] { return smup::checked(HyperParams{.alpha_in = 0.0}).eta; }>);
-static_assert(!constant_evaluable<[] { return smup::checked(HyperParams{.alpha_out = -1}).eta; }>);
-static_assert(!constant_evaluable<[] { return smup::checked(HyperParams{.alpha_out = inf}).eta; }>);
 static_assert(
-    !constant_evaluable<[] { return smup::checked(HyperParams{.lr_mult_non_hidden = nan}).eta; }>);
+    !constant_evaluable<decltype([] { return smup::checked(HyperParams{.alpha_in = 0.0}).eta; })>);
 static_assert(
-    !constant_evaluable<[] { return smup::checked(HyperParams{.lr_mult_non_hidden = 0.0}).eta; }>);
+    !constant_evaluable<decltype([] { return smup::checked(HyperParams{.alpha_out = -1}).eta; })>);
+static_assert(
+    !constant_evaluable<decltype([] { return smup::checked(HyperParams{.alpha_out = inf}).eta; })>);
+static_assert(!constant_evaluable<decltype([] {
+  return smup::checked(HyperParams{.lr_mult_non_hidden = nan}).eta;
+})>);
+static_assert(!constant_evaluable<decltype([] {
+  return smup::checked(HyperParams{.lr_mult_non_hidden = 0.0}).eta;
+})>);
 // Weight decay: zero or positive and finite.
-static_assert(
-    !constant_evaluable<[] { return smup::checked(HyperParams{.weight_decay = -0.1}).eta; }>);
-static_assert(
-    !constant_evaluable<[] { return smup::checked(HyperParams{.weight_decay = nan}).eta; }>);
-static_assert(
-    !constant_evaluable<[] { return smup::checked(HyperParams{.weight_decay = inf}).eta; }>);
-static_assert(
-    constant_evaluable<[] { return smup::checked(HyperParams{.weight_decay = -0.0}).eta; }>);
+static_assert(!constant_evaluable<decltype([] {
+  return smup::checked(HyperParams{.weight_decay = -0.1}).eta;
+})>);
+static_assert(!constant_evaluable<decltype([] {
+  return smup::checked(HyperParams{.weight_decay = nan}).eta;
+})>);
+static_assert(!constant_evaluable<decltype([] {
+  return smup::checked(HyperParams{.weight_decay = inf}).eta;
+})>);
+static_assert(constant_evaluable<decltype([] {
+  return smup::checked(HyperParams{.weight_decay = -0.0}).eta;
+})>);
 
 } // namespace

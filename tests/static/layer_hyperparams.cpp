@@ -157,39 +157,39 @@ static_assert(smup::layer_hyperparams<smup::SMuP>(decay_all, base, 512, ratio{1}
                   .weight_decay == 0.25);
 
 // Negative: bad shapes and values are not constant expressions.
-static_assert(constant_evaluable<[] {
+static_assert(constant_evaluable<decltype([] {
   return smup::layer_hyperparams<smup::SMuP>(hp, base, 1024, ratio{1}, Role::input);
-}>);
-static_assert(!constant_evaluable<[] {
+})>);
+static_assert(!constant_evaluable<decltype([] {
   return smup::layer_hyperparams<smup::SMuP>(hp, base, 1024, ratio{1, 2}, Role::input);
-}>);
-static_assert(!constant_evaluable<[] {
+})>);
+static_assert(!constant_evaluable<decltype([] {
   return smup::layer_hyperparams<smup::SMuP>(hp, base, 1024, ratio{1, 2}, Role::output);
-}>);
-static_assert(!constant_evaluable<[] {
+})>);
+static_assert(!constant_evaluable<decltype([] {
   return smup::layer_hyperparams<smup::SMuP>(hp, base, 1024, ratio{1, 2}, Role::bias);
-}>);
-static_assert(!constant_evaluable<[] {
+})>);
+static_assert(!constant_evaluable<decltype([] {
   return smup::layer_hyperparams<smup::SMuP>(hp, base, 1024, ratio{0}, Role::hidden);
-}>);
-static_assert(!constant_evaluable<[] {
+})>);
+static_assert(!constant_evaluable<decltype([] {
   return smup::layer_hyperparams<smup::SMuP>(hp, base, 1024, ratio{3, 2}, Role::hidden);
-}>);
-static_assert(!constant_evaluable<[] {
+})>);
+static_assert(!constant_evaluable<decltype([] {
   return smup::layer_hyperparams<smup::SMuP>(hp, base, 0, ratio{1}, Role::hidden);
-}>);
-static_assert(!constant_evaluable<[] {
+})>);
+static_assert(!constant_evaluable<decltype([] {
   return smup::layer_hyperparams<smup::SMuP>(hp, smup::BaseShape{}, 1024, ratio{1}, Role::hidden);
-}>);
-static_assert(!constant_evaluable<[] {
+})>);
+static_assert(!constant_evaluable<decltype([] {
   return smup::layer_hyperparams<smup::SP>(HyperParams{.eta = 0}, base, 128, ratio{1}, Role::bias);
-}>);
-static_assert(!constant_evaluable<[] {
+})>);
+static_assert(!constant_evaluable<decltype([] {
   return smup::hp_table<smup::SMuP, 2>(HyperParams{.sigma = 0}, base, target);
-}>);
-static_assert(!constant_evaluable<[] {
+})>);
+static_assert(!constant_evaluable<decltype([] {
   return smup::hp_table<smup::MuP, 2>(hp, base, {.width = 1024, .density = {0}});
-}>);
+})>);
 
 // Only parameterizations are accepted.
 struct NotTagged {};

@@ -67,11 +67,13 @@ static_assert(close(smup::pow(smup::m_d, ratio{-5, 7}).at(ratio{4096}, ratio{1})
 static_assert(close(smup::pow(smup::m_d, ratio{11, 4}).at(ratio{4096}, ratio{1}), 8589934592.0));
 
 // Negative: multipliers must be positive.
-static_assert(constant_evaluable<[] { return smup::m_d.at(ratio{1}, ratio{1}); }>);
-static_assert(!constant_evaluable<[] { return smup::m_d.at(ratio{0}, ratio{1}); }>);
-static_assert(!constant_evaluable<[] { return smup::m_d.at(ratio{1}, ratio{0}); }>);
-static_assert(!constant_evaluable<[] { return smup::m_d.at(ratio{-2}, ratio{1}); }>);
+static_assert(constant_evaluable<decltype([] { return smup::m_d.at(ratio{1}, ratio{1}); })>);
+static_assert(!constant_evaluable<decltype([] { return smup::m_d.at(ratio{0}, ratio{1}); })>);
+static_assert(!constant_evaluable<decltype([] { return smup::m_d.at(ratio{1}, ratio{0}); })>);
+static_assert(!constant_evaluable<decltype([] { return smup::m_d.at(ratio{-2}, ratio{1}); })>);
 // Even the constant monomial checks its inputs: bad ratios are a bug upstream.
-static_assert(!constant_evaluable<[] { return smup::unit_scaling.at(ratio{1}, ratio{-1, 2}); }>);
+static_assert(!constant_evaluable<decltype([] {
+  return smup::unit_scaling.at(ratio{1}, ratio{-1, 2});
+})>);
 
 } // namespace

@@ -34,24 +34,24 @@ static_assert(parse_ratio("1/0.5") == ratio{2});
 static_assert(parse_ratio("123456789012345678") == ratio{123456789012345678});
 
 // Rejected: anything that is not a positive number.
-static_assert(constant_evaluable<[] { return parse_ratio("1/16"); }>);
-static_assert(!constant_evaluable<[] { return parse_ratio(""); }>);
-static_assert(!constant_evaluable<[] { return parse_ratio("abc"); }>);
-static_assert(!constant_evaluable<[] { return parse_ratio("1/0"); }>);
-static_assert(!constant_evaluable<[] { return parse_ratio("0"); }>);
-static_assert(!constant_evaluable<[] { return parse_ratio("0/5"); }>);
-static_assert(!constant_evaluable<[] { return parse_ratio("-1"); }>);
-static_assert(!constant_evaluable<[] { return parse_ratio("+1"); }>);
-static_assert(!constant_evaluable<[] { return parse_ratio("1/2/3"); }>);
-static_assert(!constant_evaluable<[] { return parse_ratio("1/"); }>);
-static_assert(!constant_evaluable<[] { return parse_ratio("/2"); }>);
-static_assert(!constant_evaluable<[] { return parse_ratio("."); }>);
-static_assert(!constant_evaluable<[] { return parse_ratio("1.2.3"); }>);
-static_assert(!constant_evaluable<[] { return parse_ratio(" 1"); }>);
-static_assert(!constant_evaluable<[] { return parse_ratio("1 "); }>);
-static_assert(!constant_evaluable<[] { return parse_ratio("1e-3"); }>);
-static_assert(!constant_evaluable<[] { return parse_ratio("0x10"); }>);
+static_assert(constant_evaluable<decltype([] { return parse_ratio("1/16"); })>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio(""); })>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio("abc"); })>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio("1/0"); })>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio("0"); })>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio("0/5"); })>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio("-1"); })>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio("+1"); })>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio("1/2/3"); })>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio("1/"); })>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio("/2"); })>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio("."); })>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio("1.2.3"); })>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio(" 1"); })>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio("1 "); })>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio("1e-3"); })>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio("0x10"); })>);
 // More digits than 64 bits hold exactly are refused, not wrapped.
-static_assert(!constant_evaluable<[] { return parse_ratio("1234567890123456789012"); }>);
+static_assert(!constant_evaluable<decltype([] { return parse_ratio("1234567890123456789012"); })>);
 
 } // namespace

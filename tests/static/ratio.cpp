@@ -91,28 +91,33 @@ static_assert(smup::density_ratio(ratio{1, 2}, ratio{1, 4}) == ratio{2});
 
 // Negative: a broken rule makes the expression non-constant (compile_fail/ pins the
 // message; here only that it is rejected, which a requires-expression can observe).
-static_assert(constant_evaluable<[] { return ratio{1, 2}; }>);
-static_assert(!constant_evaluable<[] { return ratio{1, 0}; }>);
-static_assert(!constant_evaluable<[] { return ratio{std::numeric_limits<std::int64_t>::min()}; }>);
-static_assert(!constant_evaluable<[] {
+static_assert(constant_evaluable<decltype([] { return ratio{1, 2}; })>);
+static_assert(!constant_evaluable<decltype([] { return ratio{1, 0}; })>);
+static_assert(
+    !constant_evaluable<decltype([] { return ratio{std::numeric_limits<std::int64_t>::min()}; })>);
+static_assert(!constant_evaluable<decltype([] {
   return ratio{1, std::numeric_limits<std::int64_t>::min()};
-}>);
-static_assert(
-    !constant_evaluable<[] { return ratio{std::numeric_limits<std::int64_t>::max()} * 2; }>);
-static_assert(
-    !constant_evaluable<[] { return ratio{std::numeric_limits<std::int64_t>::max()} + 1; }>);
-static_assert(!constant_evaluable<[] {
+})>);
+static_assert(!constant_evaluable<decltype([] {
+  return ratio{std::numeric_limits<std::int64_t>::max()} * 2;
+})>);
+static_assert(!constant_evaluable<decltype([] {
+  return ratio{std::numeric_limits<std::int64_t>::max()} + 1;
+})>);
+static_assert(!constant_evaluable<decltype([] {
   return ratio{1, std::numeric_limits<std::int64_t>::max()} + ratio{1, 2};
-}>);
-static_assert(!constant_evaluable<[] { return ratio{1} / ratio{0}; }>);
-static_assert(!constant_evaluable<[] { return smup::pow(ratio{0}, -1); }>);
-static_assert(!constant_evaluable<[] { return smup::width_ratio(1024, 0); }>);
-static_assert(!constant_evaluable<[] { return smup::width_ratio(0, 128); }>);
-static_assert(!constant_evaluable<[] { return smup::width_ratio(-8, 128); }>);
-static_assert(!constant_evaluable<[] { return smup::checked_density(ratio{0}); }>);
-static_assert(!constant_evaluable<[] { return smup::checked_density(ratio{3, 2}); }>);
-static_assert(!constant_evaluable<[] { return smup::checked_density(ratio{-1, 2}); }>);
-static_assert(!constant_evaluable<[] { return smup::density_ratio(ratio{1, 2}, ratio{0}); }>);
-static_assert(!constant_evaluable<[] { return smup::density_ratio(ratio{2}); }>);
+})>);
+static_assert(!constant_evaluable<decltype([] { return ratio{1} / ratio{0}; })>);
+static_assert(!constant_evaluable<decltype([] { return smup::pow(ratio{0}, -1); })>);
+static_assert(!constant_evaluable<decltype([] { return smup::width_ratio(1024, 0); })>);
+static_assert(!constant_evaluable<decltype([] { return smup::width_ratio(0, 128); })>);
+static_assert(!constant_evaluable<decltype([] { return smup::width_ratio(-8, 128); })>);
+static_assert(!constant_evaluable<decltype([] { return smup::checked_density(ratio{0}); })>);
+static_assert(!constant_evaluable<decltype([] { return smup::checked_density(ratio{3, 2}); })>);
+static_assert(!constant_evaluable<decltype([] { return smup::checked_density(ratio{-1, 2}); })>);
+static_assert(!constant_evaluable<decltype([] {
+  return smup::density_ratio(ratio{1, 2}, ratio{0});
+})>);
+static_assert(!constant_evaluable<decltype([] { return smup::density_ratio(ratio{2}); })>);
 
 } // namespace

@@ -5,12 +5,14 @@
 
 namespace smup_static_test {
 
-/// True when calling F() is a constant expression, i.e. no rule inside it is broken.
-/// A broken rule reaches a non-constexpr function, so the concept is false rather
-/// than a hard error, and a suite can assert that bad input is rejected.
-template <auto F>
+/// True when calling an F (a captureless lambda's type) is a constant expression, i.e.
+/// no rule inside it is broken. A broken rule reaches a non-constexpr function, so the
+/// concept is false rather than a hard error, and a suite can assert that bad input is
+/// rejected. Suites pass decltype([] { ... }): nvcc's host pass cannot carry a lambda
+/// object as a template argument, its type it can.
+template <class F>
 concept constant_evaluable = requires {
-  typename std::bool_constant<((void)F(), true)>;
+  typename std::bool_constant<((void)F{}(), true)>;
 };
 
 constexpr double abs_of(double x) { return x < 0 ? -x : x; }

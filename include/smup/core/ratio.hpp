@@ -35,16 +35,19 @@ constexpr std::int64_t gcd(std::int64_t a, std::int64_t b) {
   return a;
 }
 
+// Exact in 128 bits, then range-checked: overflow builtins are not constant expressions
+// under every front end (nvcc's rejects them), 128-bit arithmetic is.
+constexpr std::int64_t checked_narrow(int128 wide) {
+  require<SMUP_DIAG_RATIO_OVERFLOW>(wide >= INT64_MIN && wide <= INT64_MAX);
+  return static_cast<std::int64_t>(wide);
+}
+
 constexpr std::int64_t checked_mul(std::int64_t a, std::int64_t b) {
-  std::int64_t out = 0;
-  require<SMUP_DIAG_RATIO_OVERFLOW>(!__builtin_mul_overflow(a, b, &out));
-  return out;
+  return checked_narrow(static_cast<int128>(a) * b);
 }
 
 constexpr std::int64_t checked_add(std::int64_t a, std::int64_t b) {
-  std::int64_t out = 0;
-  require<SMUP_DIAG_RATIO_OVERFLOW>(!__builtin_add_overflow(a, b, &out));
-  return out;
+  return checked_narrow(static_cast<int128>(a) + b);
 }
 
 } // namespace detail

@@ -25,9 +25,9 @@
 #include <smup/core/error.hpp>
 #include <smup/core/ratio.hpp>
 #include <smup/core/role.hpp>
-#include <smup/kernels/math.hpp>
 #include <smup/kernels/storage_bytes.hpp>
 #include <smup/kernels/views.hpp>
+#include <smup/layers/attention_kernels.hpp>
 #include <smup/layers/linear.hpp>
 #include <smup/parameterization/attention.hpp>
 #include <smup/parameterization/concepts.hpp>
@@ -129,8 +129,11 @@ public:
   /// The logit scale, attention_scale<P>(head_dim).
   [[nodiscard]] double scale() const { return scale_; }
   /// Runs the team-policy kernels that GPU backends use even on a host space, so tests can
-  /// hold the two paths against each other.
-  void use_generic_kernels(bool on) { generic_kernels_ = on; }
+  /// hold the two paths against each other; team_size > 0 fixes the threads per team
+  /// (0: Kokkos chooses), so a host run exercises the team barriers too.
+  void use_generic_kernels(bool on, int team_size = 0) {
+    generic_team_size_ = on ? (team_size > 0 ? team_size : 0) : -1;
+  }
   [[nodiscard]] Projection const& qkv_projection() const { return qkv_proj_; }
   [[nodiscard]] Projection& qkv_projection() { return qkv_proj_; }
   [[nodiscard]] Projection const& output_projection() const { return out_proj_; }
@@ -142,8 +145,6 @@ public:
   [[nodiscard]] Matrix const& heads_output() const { return heads_out_; }
 
 private:
-  using Team = typename Kokkos::TeamPolicy<E>::member_type;
-
   // Checked before any member is built, so a bad shape never reaches an allocation.
   static Shape const& checked(Shape const& s) {
     if (s.width < 1 || s.head_dim < 1)
@@ -200,241 +201,28 @@ private:
 
   void attend() {
     if constexpr (host_kernels) {
-      if (!generic_kernels_) return attend_host();
+      if (generic_team_size_ < 0) return detail::attention_forward_host<E>(state());
     }
-    attend_team();
+    detail::attention_forward_team<E>(state(), generic_team_size_ < 0 ? 0 : generic_team_size_);
   }
 
   void attend_backward() {
     if constexpr (host_kernels) {
-      if (!generic_kernels_) return attend_backward_host();
+      if (generic_team_size_ < 0) return detail::attention_backward_host<E>(state());
     }
-    attend_backward_team();
+    detail::attention_backward_team<E>(state(), generic_team_size_ < 0 ? 0 : generic_team_size_);
   }
 
-  // y[0, n) += a x[0, n): the host kernels' inner loop; no reduction, so it vectorises.
-  static void axpy(std::int64_t n, Scalar a, Scalar const* KOKKOS_RESTRICT x,
-                   Scalar* KOKKOS_RESTRICT y) {
-    for (std::int64_t j = 0; j < n; ++j) y[j] += a * x[j];
-  }
-
-  // Team scratch of `words` scalars, 64-byte aligned.
-  static std::size_t scratch_bytes(std::int64_t words) {
-    return static_cast<std::size_t>(words) * sizeof(Scalar) + 64;
-  }
-  static Scalar* scratch(Team const& team, std::int64_t words) {
-    auto const a =
-        reinterpret_cast<std::uintptr_t>(team.team_scratch(1).get_shmem(scratch_bytes(words)));
-    return reinterpret_cast<Scalar*>((a + 63) & ~std::uintptr_t{63});
-  }
-
-  // One single-thread team per (sequence, head). Its q, k, v rows are copied into a
-  // compact buffer first: activation rows lie a power of two apart and would fight over
-  // the same cache sets. Every sum keeps the team kernel's order (over i for logits, over
-  // s for outputs), so the paths differ only where the compiler fuses multiply-adds.
-  void attend_host() {
-    auto const qkv = qkv_, out = heads_out_;
-    auto const probs = probs_;
-    auto const d = shape_.width, hd = shape_.head_dim, heads = heads_, T = context_;
-    auto const scale = static_cast<Scalar>(scale_);
-    auto const teams = static_cast<int>((columns_ / T) * heads);
-    std::int64_t const words = 4 * hd * T;
-    Kokkos::parallel_for(
-        "smup::CausalSelfAttention::forward<host>",
-        Kokkos::TeamPolicy<E>(teams, 1).set_scratch_size(1, Kokkos::PerTeam(scratch_bytes(words))),
-        [=](Team const& team) {
-          std::int64_t const b = team.league_rank() / heads, h = team.league_rank() % heads;
-          std::int64_t const q0 = h * hd, k0 = d + h * hd, v0 = 2 * d + h * hd, first = b * T;
-          Scalar* const q = scratch(team, words); // [i][t]
-          Scalar* const k = q + hd * T;           // [i][s]
-          Scalar* const vt = k + hd * T;          // [s][i]
-          Scalar* const o = vt + hd * T;          // [t][i]
-          for (std::int64_t i = 0; i < hd; ++i)
-            for (std::int64_t t = 0; t < T; ++t) {
-              q[i * T + t] = qkv(q0 + i, first + t);
-              k[i * T + t] = qkv(k0 + i, first + t);
-              vt[t * hd + i] = qkv(v0 + i, first + t);
-            }
-          for (std::int64_t t = 0; t < T; ++t) {
-            Scalar* const p = &probs(b, h, t, 0);
-            for (std::int64_t s = 0; s <= t; ++s) p[s] = 0;
-            for (std::int64_t i = 0; i < hd; ++i) axpy(t + 1, q[i * T + t], k + i * T, p);
-            Scalar top = 0;
-            for (std::int64_t s = 0; s <= t; ++s) {
-              Scalar const logit = scale * p[s];
-              p[s] = logit;
-              top = (s == 0 || logit > top) ? logit : top;
-            }
-            // Subtracting the row maximum keeps exp from overflowing.
-            Scalar z = 0;
-            for (std::int64_t s = 0; s <= t; ++s) {
-              Scalar const e = detail::exp(p[s] - top);
-              p[s] = e;
-              z += e;
-            }
-            Scalar const inv_z = Scalar(1) / z;
-            for (std::int64_t s = 0; s <= t; ++s) p[s] *= inv_z;
-            for (std::int64_t s = t + 1; s < T; ++s) p[s] = 0;
-            Scalar* const ot = o + t * hd;
-            for (std::int64_t i = 0; i < hd; ++i) ot[i] = 0;
-            for (std::int64_t s = 0; s <= t; ++s) axpy(hd, p[s], vt + s * hd, ot);
-          }
-          for (std::int64_t i = 0; i < hd; ++i)
-            for (std::int64_t t = 0; t < T; ++t) out(q0 + i, first + t) = o[t * hd + i];
-        });
-  }
-
-  // As attend_host: dp and dlogit by rows t, dq by rows as sums of k rows, and dk, dv as
-  // sums over t of dlogit and p rows, each in the team kernel's order.
-  void attend_backward_host() {
-    auto const qkv = qkv_, d_out = d_heads_out_, d_qkv = d_qkv_;
-    auto const probs = probs_, d_logits = d_logits_;
-    auto const d = shape_.width, hd = shape_.head_dim, heads = heads_, T = context_;
-    auto const scale = static_cast<Scalar>(scale_);
-    auto const teams = static_cast<int>((columns_ / T) * heads);
-    std::int64_t const words = 7 * hd * T;
-    Kokkos::parallel_for(
-        "smup::CausalSelfAttention::backward<host>",
-        Kokkos::TeamPolicy<E>(teams, 1).set_scratch_size(1, Kokkos::PerTeam(scratch_bytes(words))),
-        [=](Team const& team) {
-          std::int64_t const b = team.league_rank() / heads, h = team.league_rank() % heads;
-          std::int64_t const q0 = h * hd, k0 = d + h * hd, v0 = 2 * d + h * hd, first = b * T;
-          Scalar* const v = scratch(team, words); // [i][s]
-          Scalar* const qt = v + hd * T;          // [t][i]
-          Scalar* const gt = qt + hd * T;         // d_out [t][i]
-          Scalar* const kt = gt + hd * T;         // [s][i]
-          Scalar* const dq = kt + hd * T;         // [t][i]
-          Scalar* const dk = dq + hd * T;         // [s][i]
-          Scalar* const dv = dk + hd * T;         // [s][i]
-          for (std::int64_t i = 0; i < hd; ++i)
-            for (std::int64_t t = 0; t < T; ++t) {
-              v[i * T + t] = qkv(v0 + i, first + t);
-              qt[t * hd + i] = qkv(q0 + i, first + t);
-              gt[t * hd + i] = d_out(q0 + i, first + t);
-              kt[t * hd + i] = qkv(k0 + i, first + t);
-            }
-          for (std::int64_t j = 0; j < 3 * hd * T; ++j) dq[j] = 0;
-          for (std::int64_t t = 0; t < T; ++t) {
-            Scalar const* const p = &probs(b, h, t, 0);
-            Scalar* const dl = &d_logits(b, h, t, 0);
-            // dp(t, s) = d_out_t . v_s; softmax backward: dlogit = p (dp - sum_s p dp).
-            for (std::int64_t s = 0; s <= t; ++s) dl[s] = 0;
-            for (std::int64_t i = 0; i < hd; ++i) axpy(t + 1, gt[t * hd + i], v + i * T, dl);
-            Scalar p_dp = 0;
-            for (std::int64_t s = 0; s <= t; ++s) p_dp += p[s] * dl[s];
-            for (std::int64_t s = 0; s <= t; ++s) dl[s] = p[s] * (dl[s] - p_dp);
-            // Row t adds to dq_t, and to dk_s and dv_s for every s <= t, in increasing t.
-            for (std::int64_t s = 0; s <= t; ++s) {
-              axpy(hd, dl[s], kt + s * hd, dq + t * hd);
-              axpy(hd, dl[s], qt + t * hd, dk + s * hd);
-              axpy(hd, p[s], gt + t * hd, dv + s * hd);
-            }
-          }
-          for (std::int64_t i = 0; i < hd; ++i)
-            for (std::int64_t t = 0; t < T; ++t) {
-              d_qkv(q0 + i, first + t) = scale * dq[t * hd + i];
-              d_qkv(k0 + i, first + t) = scale * dk[t * hd + i];
-              d_qkv(v0 + i, first + t) = dv[t * hd + i];
-            }
-        });
-  }
-
-  // One team per (sequence, head), one thread per query position t: adjacent threads
-  // read adjacent columns of q, and every thread reads the same k_s, v_s (a broadcast).
-  void attend_team() {
-    auto const qkv = qkv_, out = heads_out_;
-    auto const probs = probs_;
-    auto const d = shape_.width, hd = shape_.head_dim, heads = heads_, T = context_;
-    auto const scale = static_cast<Scalar>(scale_);
-    auto const teams = static_cast<int>((columns_ / T) * heads);
-    Kokkos::parallel_for(
-        "smup::CausalSelfAttention::forward", Kokkos::TeamPolicy<E>(teams, Kokkos::AUTO),
-        KOKKOS_LAMBDA(Team const& team) {
-          std::int64_t const b = team.league_rank() / heads, h = team.league_rank() % heads;
-          std::int64_t const q0 = h * hd, k0 = d + h * hd, v0 = 2 * d + h * hd, first = b * T;
-          Kokkos::parallel_for(Kokkos::TeamThreadRange(team, T), [&](std::int64_t t) {
-            std::int64_t const c = first + t;
-            Scalar top = 0;
-            for (std::int64_t s = 0; s <= t; ++s) {
-              Scalar dot = 0;
-              for (std::int64_t i = 0; i < hd; ++i) dot += qkv(q0 + i, c) * qkv(k0 + i, first + s);
-              Scalar const logit = scale * dot;
-              probs(b, h, t, s) = logit;
-              top = (s == 0 || logit > top) ? logit : top;
-            }
-            // Subtracting the row maximum keeps exp from overflowing.
-            Scalar z = 0;
-            for (std::int64_t s = 0; s <= t; ++s) {
-              Scalar const e = detail::exp(probs(b, h, t, s) - top);
-              probs(b, h, t, s) = e;
-              z += e;
-            }
-            Scalar const inv_z = Scalar(1) / z;
-            for (std::int64_t s = 0; s <= t; ++s) probs(b, h, t, s) *= inv_z;
-            for (std::int64_t s = t + 1; s < T; ++s) probs(b, h, t, s) = 0;
-            for (std::int64_t i = 0; i < hd; ++i) {
-              Scalar acc = 0;
-              for (std::int64_t s = 0; s <= t; ++s)
-                acc += probs(b, h, t, s) * qkv(v0 + i, first + s);
-              out(q0 + i, c) = acc;
-            }
-          });
-        });
-  }
-
-  // From d_out = dL/d(heads' output): d_qkv. Rows first (dlogit and dq for each query t),
-  // then, after a team barrier, columns (dk and dv for each key s): each thread owns the
-  // entries it writes, so there are no atomics and the sums run in a fixed order.
-  void attend_backward_team() {
-    auto const qkv = qkv_, d_out = d_heads_out_, d_qkv = d_qkv_;
-    auto const probs = probs_, d_logits = d_logits_;
-    auto const d = shape_.width, hd = shape_.head_dim, heads = heads_, T = context_;
-    auto const scale = static_cast<Scalar>(scale_);
-    auto const teams = static_cast<int>((columns_ / T) * heads);
-    Kokkos::parallel_for(
-        "smup::CausalSelfAttention::backward", Kokkos::TeamPolicy<E>(teams, Kokkos::AUTO),
-        KOKKOS_LAMBDA(Team const& team) {
-          std::int64_t const b = team.league_rank() / heads, h = team.league_rank() % heads;
-          std::int64_t const q0 = h * hd, k0 = d + h * hd, v0 = 2 * d + h * hd, first = b * T;
-          Kokkos::parallel_for(Kokkos::TeamThreadRange(team, T), [&](std::int64_t t) {
-            std::int64_t const c = first + t;
-            // dp(t, s) = d_out_t . v_s; softmax backward: dlogit = p (dp - sum_s p dp).
-            Scalar p_dp = 0;
-            for (std::int64_t s = 0; s <= t; ++s) {
-              Scalar dp = 0;
-              for (std::int64_t i = 0; i < hd; ++i) dp += d_out(q0 + i, c) * qkv(v0 + i, first + s);
-              d_logits(b, h, t, s) = dp;
-              p_dp += probs(b, h, t, s) * dp;
-            }
-            for (std::int64_t s = 0; s <= t; ++s)
-              d_logits(b, h, t, s) = probs(b, h, t, s) * (d_logits(b, h, t, s) - p_dp);
-            for (std::int64_t i = 0; i < hd; ++i) {
-              Scalar acc = 0;
-              for (std::int64_t s = 0; s <= t; ++s)
-                acc += d_logits(b, h, t, s) * qkv(k0 + i, first + s);
-              d_qkv(q0 + i, c) = scale * acc;
-            }
-          });
-          team.team_barrier(); // every dlogit of this (b, h) is written
-          Kokkos::parallel_for(Kokkos::TeamThreadRange(team, T), [&](std::int64_t s) {
-            std::int64_t const c = first + s;
-            for (std::int64_t i = 0; i < hd; ++i) {
-              Scalar dk = 0, dv = 0;
-              for (std::int64_t t = s; t < T; ++t) {
-                dk += d_logits(b, h, t, s) * qkv(q0 + i, first + t);
-                dv += probs(b, h, t, s) * d_out(q0 + i, first + t);
-              }
-              d_qkv(k0 + i, c) = scale * dk;
-              d_qkv(v0 + i, c) = dv;
-            }
-          });
-        });
+  detail::AttentionState<Scalar, E> state() const {
+    return {qkv_,   heads_out_, d_qkv_,       d_heads_out_,
+            probs_, d_logits_,  shape_.width, shape_.head_dim,
+            heads_, context_,   columns_,     static_cast<Scalar>(scale_)};
   }
 
   Shape shape_;
   std::int64_t heads_;
   double scale_;
-  bool generic_kernels_ = false;
+  int generic_team_size_ = -1; ///< < 0: the host kernels where E allows them
   Projection qkv_proj_;
   Projection out_proj_;
 

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include <Kokkos_Core.hpp>
@@ -27,6 +28,7 @@
 #include <smup/core/role.hpp>
 #include <smup/kernels/storage_bytes.hpp>
 #include <smup/kernels/views.hpp>
+#include <smup/layers/embedding_kernels.hpp>
 #include <smup/layers/init.hpp>
 #include <smup/optim/tensor.hpp>
 #include <smup/parameterization/concepts.hpp>
@@ -82,42 +84,71 @@ public:
   }
 
   /// y(i, c) = multiplier * table(i, tokens(c)).   y: [width][tokens].
+  /// Token ids are not range-checked here, which would cost a blocking device-to-host
+  /// read every step: a token outside [0, vocab) reads nothing and gives its column NaN,
+  /// which the loss turns into an error naming the token (GPT::train_step and evaluate
+  /// call check_tokens when the loss is not finite). Check data where it enters with
+  /// check_tokens.
   void forward(ConstTokens const& tokens, Activations<Scalar, E> const& y) const {
-    check("forward", "y", tokens, y);
+    check_shape("forward", "y", tokens, y);
     auto const table = table_;
     auto const vocab = vocab_;
     auto const mult = static_cast<Scalar>(rules_.multiplier);
+    auto const nan = std::numeric_limits<Scalar>::quiet_NaN();
     Kokkos::parallel_for(
         "smup::Embedding::forward",
         Kokkos::MDRangePolicy<E, Kokkos::Rank<2>>(
             {0, 0}, {width_, static_cast<std::int64_t>(tokens.extent(0))}),
         KOKKOS_LAMBDA(std::int64_t i, std::int64_t c) {
-          y(i, c) = mult * table(i * vocab + tokens(c));
+          int const v = tokens(c);
+          y(i, c) = v >= 0 && v < vocab ? mult * table(i * vocab + v) : nan;
         });
   }
 
   /// The table gradient from dy = dL/dy ([width][tokens]): column v gets multiplier *
   /// the sum of dy's columns whose token is v (zero for unseen tokens). It replaces the
   /// gradient, or with GradientWrite::accumulate adds to it (after a tied readout's).
+  /// Tokens outside [0, vocab) contribute nothing.
   void backward(ConstTokens const& tokens, Activations<Scalar, E> const& dy,
                 GradientWrite write = GradientWrite::overwrite) {
-    check("backward", "dy", tokens, dy);
-    auto const grad = table_grad_;
-    auto const vocab = vocab_;
-    auto const columns = static_cast<std::int64_t>(tokens.extent(0));
+    check_shape("backward", "dy", tokens, dy);
     auto const mult = static_cast<Scalar>(rules_.multiplier);
     bool const overwrite = write == GradientWrite::overwrite;
-    // One thread per feature owns its gradient row and adds the columns in order:
-    // repeated tokens need no atomics and the sum order never changes. The
-    // parallelism is the width, which suits CPUs; a GPU would rather sort by token.
-    Kokkos::parallel_for(
-        "smup::Embedding::backward", Kokkos::RangePolicy<E>(0, width_),
-        KOKKOS_LAMBDA(std::int64_t i) {
-          std::int64_t const row = i * vocab;
-          if (overwrite)
-            for (std::int64_t v = 0; v < vocab; ++v) grad(row + v) = Scalar(0);
-          for (std::int64_t c = 0; c < columns; ++c) grad(row + tokens(c)) += mult * dy(i, c);
-        });
+    if constexpr (Kokkos::SpaceAccessibility<E, Kokkos::HostSpace>::accessible) {
+      detail::embedding_backward_rows<E>(tokens, dy, table_grad_, vocab_, mult, overwrite);
+    } else {
+      token_index_.build(tokens, vocab_);
+      detail::embedding_backward_buckets<E>(token_index_, dy, table_grad_, vocab_, mult,
+                                            overwrite);
+    }
+  }
+
+  /// Throws smup::error naming how many tokens lie outside [0, vocab) and the first of
+  /// them. It reads a count back from E's memory, so it blocks: call it where data
+  /// enters, not in every step.
+  void check_tokens(ConstTokens const& tokens) const {
+    auto const vocab = vocab_;
+    std::int64_t bad = 0;
+    Kokkos::parallel_reduce(
+        "smup::Embedding::check_tokens", Kokkos::RangePolicy<E>(0, tokens.extent(0)),
+        KOKKOS_LAMBDA(std::int64_t c, std::int64_t & count) {
+          if (tokens(c) < 0 || tokens(c) >= vocab) ++count;
+        },
+        bad);
+    if (bad == 0) return;
+    std::int64_t first = 0;
+    Kokkos::parallel_reduce(
+        "smup::Embedding::first_bad_token", Kokkos::RangePolicy<E>(0, tokens.extent(0)),
+        KOKKOS_LAMBDA(std::int64_t c, std::int64_t & lowest) {
+          if ((tokens(c) < 0 || tokens(c) >= vocab) && c < lowest) lowest = c;
+        },
+        Kokkos::Min<std::int64_t>(first));
+    Kokkos::View<int, Kokkos::HostSpace> value("smup::Embedding::bad_token");
+    Kokkos::deep_copy(value, Kokkos::subview(tokens, first));
+    detail::fail("smup::Embedding::check_tokens: " + std::to_string(bad) +
+                 " token(s) outside [0, " + std::to_string(vocab_) + "), the first at column " +
+                 std::to_string(first) + " (" + std::to_string(value()) +
+                 "). Tokens are vocabulary indices. Check the data or the vocabulary size.");
   }
 
   /// Calls f(Tensor&) for the table.
@@ -139,37 +170,14 @@ public:
   [[nodiscard]] WeightValues<Scalar, E> const& table_grad() const { return table_grad_; }
 
 private:
-  /// Shape first, then every token in [0, vocab): nothing is written on bad input.
-  void check(char const* method, char const* name, ConstTokens const& tokens,
-             Activations<Scalar, E> const& v) const {
-    std::string const where = std::string("smup::Embedding::") + method + ": ";
+  void check_shape(char const* method, char const* name, ConstTokens const& tokens,
+                   Activations<Scalar, E> const& v) const {
     if (static_cast<std::int64_t>(v.extent(0)) != width_ || v.extent(1) != tokens.extent(0))
-      detail::fail(where + name + " is " + std::to_string(v.extent(0)) + " x " +
-                   std::to_string(v.extent(1)) + " but needs width x tokens = " +
-                   std::to_string(width_) + " x " + std::to_string(tokens.extent(0)) + ". Pass " +
-                   name + " of shape [width][number of tokens].");
-    auto const vocab = vocab_;
-    std::int64_t bad = 0;
-    Kokkos::parallel_reduce(
-        "smup::Embedding::check_tokens", Kokkos::RangePolicy<E>(0, tokens.extent(0)),
-        KOKKOS_LAMBDA(std::int64_t c, std::int64_t & count) {
-          if (tokens(c) < 0 || tokens(c) >= vocab) ++count;
-        },
-        bad);
-    if (bad == 0) return;
-    std::int64_t first = 0;
-    Kokkos::parallel_reduce(
-        "smup::Embedding::first_bad_token", Kokkos::RangePolicy<E>(0, tokens.extent(0)),
-        KOKKOS_LAMBDA(std::int64_t c, std::int64_t & lowest) {
-          if ((tokens(c) < 0 || tokens(c) >= vocab) && c < lowest) lowest = c;
-        },
-        Kokkos::Min<std::int64_t>(first));
-    Kokkos::View<int, Kokkos::HostSpace> value("smup::Embedding::bad_token");
-    Kokkos::deep_copy(value, Kokkos::subview(tokens, first));
-    detail::fail(where + std::to_string(bad) + " token(s) outside [0, " + std::to_string(vocab_) +
-                 "), the first at column " + std::to_string(first) + " (" +
-                 std::to_string(value()) +
-                 "). Tokens are vocabulary indices. Check the data or the vocabulary size.");
+      detail::fail(std::string("smup::Embedding::") + method + ": " + name + " is " +
+                   std::to_string(v.extent(0)) + " x " + std::to_string(v.extent(1)) +
+                   " but needs width x tokens = " + std::to_string(width_) + " x " +
+                   std::to_string(tokens.extent(0)) + ". Pass " + name +
+                   " of shape [width][number of tokens].");
   }
 
   std::int64_t width_;
@@ -177,6 +185,7 @@ private:
   LayerHyperParams rules_;
   WeightValues<Scalar, E> table_;
   WeightValues<Scalar, E> table_grad_;
+  detail::TokenIndex<E> token_index_; ///< device backward: columns by token
 };
 
 template <Parameterization P, class E = Kokkos::DefaultExecutionSpace, class Scalar = float>

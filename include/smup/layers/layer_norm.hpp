@@ -101,18 +101,43 @@ public:
     auto const gain = gain_, dgain = gain_grad_, dbias = bias_grad_;
     auto const rows = features_;
 
-    // One thread per feature, summing its contiguous row in order: no atomics.
-    Kokkos::parallel_for(
-        "smup::LayerNorm::param_grad", Kokkos::RangePolicy<E>(0, rows),
-        KOKKOS_LAMBDA(std::int64_t i) {
-          Scalar g = 0, b = 0;
-          for (std::int64_t c = 0; c < columns; ++c) {
-            g += dy(i, c) * (x(i, c) - mean(c)) * inv_std(c);
-            b += dy(i, c);
-          }
-          dgain(i) = g;
-          dbias(i) = b;
-        });
+    if constexpr (Kokkos::SpaceAccessibility<E, Kokkos::HostSpace>::accessible) {
+      // One thread per feature, summing its contiguous row in order: no atomics.
+      Kokkos::parallel_for(
+          "smup::LayerNorm::param_grad", Kokkos::RangePolicy<E>(0, rows),
+          KOKKOS_LAMBDA(std::int64_t i) {
+            Scalar g = 0, b = 0;
+            for (std::int64_t c = 0; c < columns; ++c) {
+              g += dy(i, c) * (x(i, c) - mean(c)) * inv_std(c);
+              b += dy(i, c);
+            }
+            dgain(i) = g;
+            dbias(i) = b;
+          });
+    } else {
+      // A team per feature: its threads read neighbouring columns and reduce in a fixed
+      // tree, so the sums stay reproducible and a GPU gets more than `rows` threads.
+      using Team = typename Kokkos::TeamPolicy<E>::member_type;
+      Kokkos::parallel_for(
+          "smup::LayerNorm::param_grad", Kokkos::TeamPolicy<E>(rows, Kokkos::AUTO),
+          KOKKOS_LAMBDA(Team const& team) {
+            auto const i = static_cast<std::int64_t>(team.league_rank());
+            Scalar g = 0, b = 0;
+            Kokkos::parallel_reduce(
+                Kokkos::TeamThreadRange(team, columns),
+                [&](std::int64_t c, Scalar& part) {
+                  part += dy(i, c) * (x(i, c) - mean(c)) * inv_std(c);
+                },
+                g);
+            Kokkos::parallel_reduce(
+                Kokkos::TeamThreadRange(team, columns),
+                [&](std::int64_t c, Scalar& part) { part += dy(i, c); }, b);
+            Kokkos::single(Kokkos::PerTeam(team), [&] {
+              dgain(i) = g;
+              dbias(i) = b;
+            });
+          });
+    }
     if (!want_dx) return;
 
     // With u = gain * dy and xhat the normalised x, per column:

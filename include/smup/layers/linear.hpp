@@ -30,6 +30,7 @@
 #include <smup/kernels/storage_bytes.hpp>
 #include <smup/kernels/views.hpp>
 #include <smup/layers/init.hpp>
+#include <smup/layers/linear_kernels.hpp>
 #include <smup/optim/tensor.hpp>
 #include <smup/parameterization/concepts.hpp>
 #include <smup/parameterization/layer_hyperparams.hpp>
@@ -47,18 +48,6 @@ template <class S> constexpr ratio default_density() {
     return ratio{1};
 }
 
-/// db(i) = sum over the batch of dy(i, k), in order (deterministic, no atomics).
-template <class E, class Scalar>
-void bias_gradient(Activations<Scalar, E> const& dy, WeightValues<Scalar, E> const& db) {
-  auto const batch = static_cast<std::int64_t>(dy.extent(1));
-  Kokkos::parallel_for(
-      "smup::bias_gradient", Kokkos::RangePolicy<E>(0, dy.extent(0)),
-      KOKKOS_LAMBDA(std::int64_t i) {
-        Scalar sum = 0;
-        for (std::int64_t k = 0; k < batch; ++k) sum += dy(i, k);
-        db(i) = sum;
-      });
-}
 } // namespace detail
 
 template <Parameterization P, SparsityPattern S, class E = Kokkos::DefaultExecutionSpace,
@@ -115,13 +104,13 @@ public:
                 Activations<Scalar, E> const& dx) {
     auto const mult = static_cast<Scalar>(rules_.multiplier);
     detail::run_weight_gradient(weights_, dy, x, weight_grad_);
-    scale(weight_grad_, mult);
+    detail::scale_values<E>(weight_grad_, mult);
     if (shape_.bias) detail::bias_gradient<E>(dy, bias_grad_);
     if (dx.data() != nullptr) {
       detail::run_backward_data(weights_, dy, dx);
       auto const flat = Kokkos::View<Scalar*, typename E::memory_space, Kokkos::MemoryUnmanaged>(
           dx.data(), dx.span());
-      scale(flat, mult);
+      detail::scale_values<E>(flat, mult);
     }
   }
 
@@ -155,13 +144,6 @@ public:
 
 private:
   static std::int64_t model_width(Shape const& s) { return R == Role::input ? s.out : s.in; }
-
-  template <class V> static void scale(V const& v, Scalar factor) {
-    if (factor == Scalar(1)) return;
-    Kokkos::parallel_for(
-        "smup::Linear::scale", Kokkos::RangePolicy<E>(0, v.extent(0)),
-        KOKKOS_LAMBDA(std::int64_t k) { v(k) *= factor; });
-  }
 
   Shape shape_;
   LayerHyperParams rules_;

@@ -15,6 +15,7 @@
 /// tokens and targets hold batch * context bytes, sequence b at b * context + t; the
 /// activations are [features][batch * context].
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -117,8 +118,7 @@ public:
   /// A positive max_grad_norm clips the global gradient norm first.
   template <class Optimizer> double train_step(Tokens const& tokens, Tokens const& targets,
                                                Optimizer& optimizer, double max_grad_norm = 0.0) {
-    forward(tokens);
-    double const loss = SoftmaxCrossEntropy::forward_backward(logits_, targets, d_logits_);
+    double const loss = loss_of(tokens, targets);
     backward(tokens);
     if (max_grad_norm > 0) clip_grad_norm(*this, max_grad_norm);
     optimizer.step(*this);
@@ -126,10 +126,7 @@ public:
   }
 
   /// Mean loss per token, without touching the weights or gradients.
-  double evaluate(Tokens const& tokens, Tokens const& targets) {
-    forward(tokens);
-    return SoftmaxCrossEntropy::forward_backward(logits_, targets, d_logits_);
-  }
+  double evaluate(Tokens const& tokens, Tokens const& targets) { return loss_of(tokens, targets); }
 
   /// Gradients of the loss whose d_logits the last forward_backward left; used by
   /// train_step, public for gradient checks.
@@ -234,6 +231,16 @@ private:
                BaseShape{.width = 4 * base.width, .density = base.density}, hp,
                detail::counter_hash(seed, 5, static_cast<std::uint64_t>(l))) {}
   };
+
+  // The step's one blocking read is the loss. Inputs are validated only when it is not
+  // finite (a bad label throws inside forward_backward, a bad token here), before any
+  // gradient or weight changes; a finite loss proves every token was in range.
+  double loss_of(Tokens const& tokens, Tokens const& targets) {
+    forward(tokens);
+    double const loss = SoftmaxCrossEntropy::forward_backward(logits_, targets, d_logits_);
+    if (!std::isfinite(loss)) embedding_.check_tokens(tokens);
+    return loss;
+  }
 
   static Shape const& checked(Shape const& s) {
     if (s.vocab < 1 || s.context < 1 || s.width < 1 || s.head_dim < 1 || s.blocks < 1)

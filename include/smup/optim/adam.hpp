@@ -21,8 +21,8 @@
 #include <Kokkos_Core.hpp>
 
 #include <smup/core/error.hpp>
-#include <smup/kernels/math.hpp>
 #include <smup/kernels/views.hpp>
+#include <smup/optim/adam_update.hpp>
 #include <smup/optim/model_tensors.hpp>
 #include <smup/optim/schedule.hpp>
 #include <smup/optim/tensor.hpp>
@@ -82,9 +82,7 @@ public:
   }
 
 private:
-  struct Moments {
-    WeightValues<Scalar, E> m, v;
-  };
+  using Moments = AdamMoments<Scalar, E>;
 
   static double integer_pow(double x, std::int64_t k) {
     double out = 1.0;
@@ -98,24 +96,19 @@ private:
            "belongs to one model. Build one per model.");
     double const lr = t.rules.lr_adam * factor;
     double const wd = t.rules.weight_decay;
-    double const b1 = config_.beta1, b2 = config_.beta2, eps = config_.epsilon;
     // Coupled decay shrinks by lr * wd (PyTorch AdamW); independent by schedule * wd.
     double const shrink = !Decoupled                                                ? 0.0
                           : base_.weight_decay_policy == WeightDecayPolicy::coupled ? lr * wd
                                                                                     : factor * wd;
-    double const l2 = Decoupled ? 0.0 : wd;
-    auto const w = t.values, g = t.grad, m = s.m, v = s.v;
-    Kokkos::parallel_for(
-        "smup::Adam::update", Kokkos::RangePolicy<E>(0, w.extent(0)),
-        KOKKOS_LAMBDA(std::int64_t k) {
-          double const grad = double(g(k)) + l2 * double(w(k));
-          double const mk = b1 * double(m(k)) + (1.0 - b1) * grad;
-          double const vk = b2 * double(v(k)) + (1.0 - b2) * grad * grad;
-          m(k) = static_cast<Scalar>(mk);
-          v(k) = static_cast<Scalar>(vk);
-          double const step = lr * (mk / c1) / (detail::sqrt(vk / c2) + eps);
-          w(k) = static_cast<Scalar>(double(w(k)) * (1.0 - shrink) - step);
-        });
+    adam_update<E>(t.values, t.grad, s,
+                   {.lr = lr,
+                    .beta1 = config_.beta1,
+                    .beta2 = config_.beta2,
+                    .epsilon = config_.epsilon,
+                    .c1 = c1,
+                    .c2 = c2,
+                    .l2 = Decoupled ? 0.0 : wd,
+                    .shrink = shrink});
   }
 
   HyperParams base_;
