@@ -1,51 +1,18 @@
 // Block<R, C> (BSR) kernels against the dense masked reference: the CPU fast path
-// (OpenMP and Serial) and the generic team-policy path, float and double.
-#include "catch.hpp"
-
+// (OpenMP and Serial) and the generic team-policy path (also with two threads per team),
+// float and double, plain and padded activation views.
 #include <smup/kernels/bsr.hpp>
 #include <smup/kernels/storage_bytes.hpp>
 
 #include <cstdint>
 #include <string>
 
-namespace smup_test {
-
-/// The same weights, but their kernels take the generic (GPU-shaped) path even on
-/// the host, so that path is tested here too.
-template <class W> struct BsrGenericPath : W { using W::W; };
-
-} // namespace smup_test
-
-// Declared before kernel_reference.hpp so its calls smup::forward(...) see them.
-namespace smup {
-template <class W>
-void forward(smup_test::BsrGenericPath<W> const& w,
-             Activations<typename W::scalar_type, typename W::execution_space> const& x,
-             Activations<typename W::scalar_type, typename W::execution_space> const& y) {
-  detail::check_product_extents("forward", w.rows(), w.cols(), x, y);
-  detail::bsr::forward_generic(static_cast<W const&>(w), x, y);
-}
-template <class W>
-void backward_data(smup_test::BsrGenericPath<W> const& w,
-                   Activations<typename W::scalar_type, typename W::execution_space> const& dy,
-                   Activations<typename W::scalar_type, typename W::execution_space> const& dx) {
-  detail::check_product_extents("backward_data", w.cols(), w.rows(), dy, dx);
-  detail::bsr::backward_data_generic(static_cast<W const&>(w), dy, dx);
-}
-template <class W>
-void weight_gradient(smup_test::BsrGenericPath<W> const& w,
-                     Activations<typename W::scalar_type, typename W::execution_space> const& dy,
-                     Activations<typename W::scalar_type, typename W::execution_space> const& x,
-                     WeightValues<typename W::scalar_type, typename W::execution_space> const& dw) {
-  detail::check_product_extents("weight_gradient", w.rows(), w.cols(), x, dy);
-  detail::bsr::weight_gradient_generic(static_cast<W const&>(w), dy, x, dw);
-}
-} // namespace smup
-
+#include "catch.hpp"
 #include "kernel_reference.hpp"
 #include "support.hpp"
 
 using smup::ratio;
+using smup_test::GenericPath;
 
 namespace {
 
@@ -66,7 +33,7 @@ void check_both_paths(std::int64_t rows, std::int64_t cols, ratio density, std::
                 << "/" << density.den << ", batch " << batch);
   Bsr<R, C, S, E> fast(rows, cols, density, seed);
   smup_test::check_kernels_against_dense(fast, batch, tol<S>());
-  smup_test::BsrGenericPath<Bsr<R, C, S, E>> generic(rows, cols, density, seed);
+  GenericPath<decltype(fast)> generic{fast};
   smup_test::check_kernels_against_dense(generic, batch, tol<S>());
 }
 
@@ -100,6 +67,48 @@ TEST_CASE("Block kernels match the dense reference for small and odd block sizes
   check_both_paths<3, 5, double>(9, 25, ratio{2, 5}, 19);
   check_both_paths<8, 16, float>(24, 64, ratio{1, 2}, 33);
   check_both_paths<16, 8, double>(64, 24, ratio{1, 2}, 33);
+}
+
+TEST_CASE("Block kernels match the dense reference on padded activation views",
+          "[kernels][block][padded]") {
+  // Batches that are and are not a multiple of the vector width, and one of two batch
+  // tiles; wide blocks (vectorised along the block) and narrow ones (along the batch).
+  for (std::int64_t const batch : {37, 64, 300}) {
+    CAPTURE(batch);
+    Bsr<16, 16> wide(64, 48, ratio{1, 3}, 3);
+    smup_test::check_kernels_against_dense(wide, batch, float_tol, /*pad=*/11);
+    GenericPath<decltype(wide)> generic{wide};
+    smup_test::check_kernels_against_dense(generic, batch, float_tol, 11);
+    Bsr<4, 4> narrow(20, 12, ratio{1, 2}, 3);
+    smup_test::check_kernels_against_dense(narrow, batch, float_tol, 5);
+    Bsr<16, 16, double> wide_d(48, 64, ratio{1, 2}, 4);
+    smup_test::check_kernels_against_dense(wide_d, batch, double_tol, 1);
+    Bsr<4, 4, double> narrow_d(24, 20, ratio{1, 2}, 4);
+    smup_test::check_kernels_against_dense(narrow_d, batch, double_tol, 3);
+    GenericPath<decltype(narrow_d)> generic_d{narrow_d};
+    smup_test::check_kernels_against_dense(generic_d, batch, double_tol, 3);
+    Bsr<3, 5> odd(9, 25, ratio{2, 5}, 5);
+    smup_test::check_kernels_against_dense(odd, batch, float_tol, 2);
+  }
+}
+
+TEST_CASE("Block generic kernels match the dense reference with two threads per team",
+          "[kernels][block][team]") {
+  if (!smup_test::host_runs_teams_of_two()) {
+    WARN("the host execution space runs one thread: set OMP_NUM_THREADS=2 to run this test");
+    return;
+  }
+  using H = Kokkos::DefaultHostExecutionSpace;
+  for (std::int64_t const batch : {1, 37, 64}) {
+    CAPTURE(batch);
+    Bsr<4, 4, float, H> narrow(24, 20, ratio{1, 2}, 6);
+    GenericPath<decltype(narrow)> generic{narrow, 2};
+    smup_test::check_kernels_against_dense(generic, batch, float_tol);
+    smup_test::check_kernels_against_dense(generic, batch, float_tol, /*pad=*/7);
+    Bsr<16, 16, double, H> wide(48, 64, ratio{1, 2}, 6);
+    GenericPath<decltype(wide)> generic_d{wide, 2};
+    smup_test::check_kernels_against_dense(generic_d, batch, double_tol);
+  }
 }
 
 TEST_CASE("Block kernels handle a batch of one", "[kernels][block]") {

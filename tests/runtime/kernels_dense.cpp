@@ -1,7 +1,7 @@
 // Dense weights and their gemm kernels against the dense reference, on the default
-// execution space and on Serial, float and double.
+// execution space and on Serial, float and double, plain and padded activation views.
 
-// The kernels first: the reference calls smup::forward & co. by qualified name.
+// The kernels first: the reference finds them by argument-dependent lookup.
 #include <smup/kernels/dense.hpp>
 
 #include "catch.hpp"
@@ -44,6 +44,18 @@ TEST_CASE("Dense kernels match the dense reference in float and double on the de
 TEST_CASE("Dense kernels match the dense reference on the Serial space", "[kernels][dense]") {
   check_shapes<Kokkos::Serial, float>(1e-5);
   check_shapes<Kokkos::Serial, double>(1e-12);
+}
+
+TEST_CASE("Dense kernels match the dense reference on padded activation views",
+          "[kernels][dense][padded]") {
+  using E = Kokkos::DefaultExecutionSpace;
+  for (std::int64_t const batch : {37, 64}) {
+    CAPTURE(batch);
+    smup::SparseWeights<smup::Dense, E, float> w(33, 65, 7);
+    smup_test::check_kernels_against_dense(w, batch, 1e-5, /*pad=*/11);
+    smup::SparseWeights<smup::Dense, E, double> wd(20, 12, 7);
+    smup_test::check_kernels_against_dense(wd, batch, 1e-12, 3);
+  }
 }
 
 TEST_CASE("Dense weights keep every entry, need no index and count their bytes",

@@ -1,5 +1,6 @@
 // N:M weights and their kernels against the dense reference: the host fast path (default
-// space and Serial) and the generic Kokkos path, float and double; shapes, errors, bytes.
+// space and Serial) and the generic Kokkos path (also with two threads per team), float
+// and double, plain and padded activation views; shapes, errors, bytes.
 
 #include <smup/kernels/nm.hpp>
 
@@ -17,34 +18,9 @@
 #include <smup/kernels/storage_bytes.hpp>
 
 using smup_test::at_run_time;
+using smup_test::GenericPath;
 
 namespace {
-
-/// The same weights, but their kernels are the generic Kokkos ones: the path GPUs
-/// take, which the host fast path would otherwise hide on this machine.
-template <class W> struct GenericPath {
-  using execution_space = typename W::execution_space;
-  using scalar_type = typename W::scalar_type;
-  W& w;
-  std::int64_t rows() const { return w.rows(); }
-  std::int64_t cols() const { return w.cols(); }
-  std::int64_t kept() const { return w.kept(); }
-  auto values() const { return w.values(); }
-  auto to_dense_host() const { return w.to_dense_host(); }
-  auto mask_host() const { return w.mask_host(); }
-};
-
-template <class W, class X, class Y> void forward(GenericPath<W> const& g, X const& x, Y const& y) {
-  smup::detail::nm_forward_generic(g.w, x, y);
-}
-template <class W, class X, class Y>
-void backward_data(GenericPath<W> const& g, X const& dy, Y const& dx) {
-  smup::detail::nm_backward_data_generic(g.w, dy, dx);
-}
-template <class W, class X, class Y, class D>
-void weight_gradient(GenericPath<W> const& g, X const& dy, Y const& x, D const& dw) {
-  smup::detail::nm_weight_gradient_generic(g.w, dy, x, dw);
-}
 
 /// The text of the smup::error that f throws, or "" if it throws none.
 template <class F> std::string error_text(F&& f) {
@@ -109,6 +85,47 @@ TEST_CASE("N:M kernels match the dense reference for the sparsest and densest gr
 TEST_CASE("N:M kernels match the dense reference on the Serial space", "[kernels][nm]") {
   check_two_of_four<Kokkos::Serial, float>(1e-5);
   check_two_of_four<Kokkos::Serial, double>(1e-12);
+}
+
+TEST_CASE("N:M kernels match the dense reference on padded activation views",
+          "[kernels][nm][padded]") {
+  using E = Kokkos::DefaultExecutionSpace;
+  // A batch that is not a multiple of the vector width and one that is, on the host
+  // path and the generic path.
+  for (std::int64_t const batch : {37, 64}) {
+    CAPTURE(batch);
+    smup::SparseWeights<smup::NM<2, 4>, E, float> two_four(48, 64, 7);
+    smup_test::check_kernels_against_dense(two_four, batch, 1e-5, /*pad=*/11);
+    GenericPath<decltype(two_four)> generic{two_four};
+    smup_test::check_kernels_against_dense(generic, batch, 1e-5, 11);
+    smup::SparseWeights<smup::NM<1, 8>, E, float> one_eight(150, 200, 7);
+    smup_test::check_kernels_against_dense(one_eight, batch, 1e-5, 5);
+    smup::SparseWeights<smup::NM<2, 4>, E, double> two_four_d(37, 44, 7);
+    smup_test::check_kernels_against_dense(two_four_d, batch, 1e-12, 1);
+    smup::SparseWeights<smup::NM<1, 8>, E, double> one_eight_d(20, 64, 7);
+    smup_test::check_kernels_against_dense(one_eight_d, batch, 1e-12, 3);
+    GenericPath<decltype(one_eight_d)> generic_d{one_eight_d};
+    smup_test::check_kernels_against_dense(generic_d, batch, 1e-12, 3);
+  }
+}
+
+TEST_CASE("N:M generic kernels match the dense reference with two threads per team",
+          "[kernels][nm][team]") {
+  if (!smup_test::host_runs_teams_of_two()) {
+    WARN("the host execution space runs one thread: set OMP_NUM_THREADS=2 to run this test");
+    return;
+  }
+  using H = Kokkos::DefaultHostExecutionSpace;
+  for (std::int64_t const batch : {1, 37, 64}) {
+    CAPTURE(batch);
+    smup::SparseWeights<smup::NM<2, 4>, H, float> two_four(40, 48, 7);
+    GenericPath<decltype(two_four)> generic{two_four, 2};
+    smup_test::check_kernels_against_dense(generic, batch, 1e-5);
+    smup_test::check_kernels_against_dense(generic, batch, 1e-5, /*pad=*/7);
+    smup::SparseWeights<smup::NM<1, 8>, H, double> one_eight(33, 64, 7);
+    GenericPath<decltype(one_eight)> generic_d{one_eight, 2};
+    smup_test::check_kernels_against_dense(generic_d, batch, 1e-12);
+  }
 }
 
 TEST_CASE("N:M backward-data leaves zeros in input columns that no kept weight reads",

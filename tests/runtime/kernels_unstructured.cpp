@@ -1,9 +1,9 @@
 // Unstructured (Bernoulli and row-balanced) CSR weights and their kernels against the
 // dense reference: the host fast path on the default space and on Serial, and the
-// generic team-policy path that GPUs run, in float and double.
+// generic team-policy path that GPUs run (also with two threads per team), in float and
+// double, on plain and padded activation views.
 
-// The kernels first: the reference calls smup::forward & co. by qualified name, so the
-// overloads for GenericPath below must be declared before it is included too.
+// The kernels first: the reference finds them by argument-dependent lookup.
 #include <smup/kernels/csr.hpp>
 
 #include <Kokkos_Core.hpp>
@@ -16,44 +16,12 @@
 #include <smup/core/error.hpp>
 #include <smup/kernels/storage_bytes.hpp>
 
-namespace smup_test {
-
-/// Weights seen through the generic kernels: the reference check then covers the
-/// portable path on a host build as well.
-template <class W> struct GenericPath {
-  using execution_space = typename W::execution_space;
-  using scalar_type = typename W::scalar_type;
-  W& w;
-  [[nodiscard]] std::int64_t rows() const { return w.rows(); }
-  [[nodiscard]] std::int64_t cols() const { return w.cols(); }
-  [[nodiscard]] std::int64_t kept() const { return w.kept(); }
-  [[nodiscard]] auto values() const { return w.values(); }
-  [[nodiscard]] auto to_dense_host() const { return w.to_dense_host(); }
-  [[nodiscard]] auto mask_host() const { return w.mask_host(); }
-};
-
-} // namespace smup_test
-
-namespace smup {
-template <class W, class X, class Y>
-void forward(smup_test::GenericPath<W> const& g, X const& x, Y const& y) {
-  detail::csr_generic_forward(g.w, x, y);
-}
-template <class W, class DY, class DX>
-void backward_data(smup_test::GenericPath<W> const& g, DY const& dy, DX const& dx) {
-  detail::csr_generic_backward_data(g.w, dy, dx);
-}
-template <class W, class DY, class X, class DW>
-void weight_gradient(smup_test::GenericPath<W> const& g, DY const& dy, X const& x, DW const& dw) {
-  detail::csr_generic_weight_gradient(g.w, dy, x, dw);
-}
-} // namespace smup
-
 #include "catch.hpp"
 #include "kernel_reference.hpp"
 #include "support.hpp"
 
 using smup_test::at_run_time;
+using smup_test::GenericPath;
 
 namespace {
 
@@ -79,7 +47,7 @@ void check_cases(double tolerance) {
     smup::SparseWeights<Pattern, E, Scalar> w(c.rows, c.cols, c.density, 5);
     smup_test::check_kernels_against_dense(w, c.batch, tolerance);
     if constexpr (Generic) {
-      smup_test::GenericPath<decltype(w)> path{w};
+      GenericPath<decltype(w)> path{w};
       smup_test::check_kernels_against_dense(path, c.batch, tolerance);
     }
   }
@@ -102,6 +70,56 @@ TEST_CASE("Unstructured kernels match the dense reference on the Serial space",
           "[kernels][unstructured]") {
   check_cases<smup::Unstructured, Kokkos::Serial, double>(1e-12);
   check_cases<smup::BalancedUnstructured, Kokkos::Serial, float>(1e-5);
+}
+
+TEST_CASE("Unstructured kernels match the dense reference on padded activation views",
+          "[kernels][unstructured][padded]") {
+  using E = Kokkos::DefaultExecutionSpace;
+  // A batch that is not a multiple of the vector width and one that is; a fan-in of
+  // several cache panels; each shape through the host path and the generic path.
+  for (std::int64_t const batch : {37, 64}) {
+    CAPTURE(batch);
+    smup::SparseWeights<smup::Unstructured, E, float> w(70, 90, smup::ratio{1, 4}, 3);
+    smup_test::check_kernels_against_dense(w, batch, 1e-5, /*pad=*/11);
+    GenericPath<decltype(w)> generic{w};
+    smup_test::check_kernels_against_dense(generic, batch, 1e-5, 11);
+    smup::SparseWeights<smup::Unstructured, E, float> wide(40, 1500, smup::ratio{1, 8}, 4);
+    smup_test::check_kernels_against_dense(wide, batch, 1e-5, 3);
+    smup::SparseWeights<smup::BalancedUnstructured, E, double> b(33, 65, smup::ratio{1, 5}, 5);
+    smup_test::check_kernels_against_dense(b, batch, 1e-12, 1);
+    GenericPath<decltype(b)> b_generic{b};
+    smup_test::check_kernels_against_dense(b_generic, batch, 1e-12, 1);
+  }
+}
+
+TEST_CASE("Unstructured generic kernels match the dense reference with two threads per team",
+          "[kernels][unstructured][team]") {
+  if (!smup_test::host_runs_teams_of_two()) {
+    WARN("the host execution space runs one thread: set OMP_NUM_THREADS=2 to run this test");
+    return;
+  }
+  using H = Kokkos::DefaultHostExecutionSpace;
+  for (std::int64_t const batch : {1, 37, 64}) {
+    CAPTURE(batch);
+    smup::SparseWeights<smup::Unstructured, H, float> w(45, 70, smup::ratio{1, 3}, 6);
+    GenericPath<decltype(w)> generic{w, 2};
+    smup_test::check_kernels_against_dense(generic, batch, 1e-5);
+    smup_test::check_kernels_against_dense(generic, batch, 1e-5, /*pad=*/7);
+    smup::SparseWeights<smup::BalancedUnstructured, H, double> b(64, 40, smup::ratio{1, 2}, 7);
+    GenericPath<decltype(b)> b_generic{b, 2};
+    smup_test::check_kernels_against_dense(b_generic, batch, 1e-12);
+  }
+}
+
+TEST_CASE("Generic kernels reject a team size the execution space cannot run",
+          "[kernels][unstructured][team][errors]") {
+  using E = Kokkos::DefaultExecutionSpace;
+  smup::SparseWeights<smup::Unstructured, E, float> w(8, 8, smup::ratio{1, 2}, 1);
+  smup::Activations<float, E> x("x", 8, 4), y("y", 8, 4);
+  using Generic = smup::detail::GenericKernels<smup::Unstructured>;
+  REQUIRE_THROWS_AS(Generic::forward(w, x, y, -1), smup::error);
+  REQUIRE_THROWS_AS(Generic::forward(w, x, y, 1 << 20), smup::error);
+  REQUIRE_NOTHROW(Generic::forward(w, x, y, 1));
 }
 
 TEST_CASE("Unstructured kernels overwrite their outputs instead of accumulating into them",
@@ -148,7 +166,7 @@ TEST_CASE("Unstructured kernels handle a single kept entry and a matrix with non
   CHECK(w.kept() == 1);
   CHECK(w.mask_host()(2, 4));
   smup_test::check_kernels_against_dense(w, 17, 1e-6);
-  smup_test::GenericPath<decltype(w)> generic{w};
+  GenericPath<decltype(w)> generic{w};
   smup_test::check_kernels_against_dense(generic, 17, 1e-6);
 
   // round(rho * cols) = 0: every row is empty, every product is zero.

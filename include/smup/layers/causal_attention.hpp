@@ -25,6 +25,7 @@
 #include <smup/core/error.hpp>
 #include <smup/core/ratio.hpp>
 #include <smup/core/role.hpp>
+#include <smup/kernels/host_path.hpp>
 #include <smup/kernels/storage_bytes.hpp>
 #include <smup/kernels/views.hpp>
 #include <smup/layers/attention_kernels.hpp>
@@ -195,9 +196,7 @@ private:
 
   // Host spaces get kernels whose inner loops run over contiguous entries; the team
   // kernels' per-position dot products stride a whole activation row per step.
-  static constexpr bool host_kernels =
-      Kokkos::SpaceAccessibility<E, Kokkos::HostSpace>::accessible &&
-      Kokkos::SpaceAccessibility<Kokkos::HostSpace, typename E::memory_space>::accessible;
+  static constexpr bool host_kernels = detail::executes_on_host<E> && detail::has_host_memory<E>;
 
   void attend() {
     if constexpr (host_kernels) {

@@ -26,6 +26,7 @@
 #include <smup/core/error.hpp>
 #include <smup/core/ratio.hpp>
 #include <smup/core/role.hpp>
+#include <smup/kernels/host_path.hpp>
 #include <smup/kernels/storage_bytes.hpp>
 #include <smup/kernels/views.hpp>
 #include <smup/layers/embedding_kernels.hpp>
@@ -114,12 +115,11 @@ public:
     check_shape("backward", "dy", tokens, dy);
     auto const mult = static_cast<Scalar>(rules_.multiplier);
     bool const overwrite = write == GradientWrite::overwrite;
-    if constexpr (Kokkos::SpaceAccessibility<E, Kokkos::HostSpace>::accessible) {
+    if constexpr (detail::executes_on_host<E>) {
       detail::embedding_backward_rows<E>(tokens, dy, table_grad_, vocab_, mult, overwrite);
     } else {
       token_index_.build(tokens, vocab_);
-      detail::embedding_backward_buckets<E>(token_index_, dy, table_grad_, vocab_, mult,
-                                            overwrite);
+      detail::embedding_backward_buckets<E>(token_index_, dy, table_grad_, vocab_, mult, overwrite);
     }
   }
 

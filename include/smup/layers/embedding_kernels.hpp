@@ -1,7 +1,8 @@
 #pragma once
 /// The table-gradient kernels of smup::Embedding. Many columns share a token, so the
 /// gradient of one table entry sums several columns; both kernels sum them in ascending
-/// column order without atomics, so the bits never depend on the thread count:
+/// column order without atomics, so the bits never depend on the thread count (and the
+/// two agree up to where the compiler fuses a multiply-add):
 ///
 ///     smup::detail::embedding_backward_rows<E>(tokens, dy, grad, vocab, mult, overwrite);
 ///     smup::detail::TokenIndex<E> index;   // buckets of columns by token
@@ -27,8 +28,7 @@ void embedding_backward_rows(Tokens const& tokens, Activations<Scalar, E> const&
   auto const width = static_cast<std::int64_t>(dy.extent(0));
   auto const columns = static_cast<std::int64_t>(tokens.extent(0));
   Kokkos::parallel_for(
-      "smup::Embedding::backward", Kokkos::RangePolicy<E>(0, width),
-      KOKKOS_LAMBDA(std::int64_t i) {
+      "smup::Embedding::backward", Kokkos::RangePolicy<E>(0, width), KOKKOS_LAMBDA(std::int64_t i) {
         std::int64_t const row = i * vocab;
         if (overwrite)
           for (std::int64_t v = 0; v < vocab; ++v) grad(row + v) = Scalar(0);
@@ -80,9 +80,8 @@ template <class E> struct TokenIndex {
   }
 
   // Slots are claimed with atomics, so each bucket is complete but in no set order...
-  template <class Tokens>
-  static void fill_buckets(Tokens const& tokens, std::int64_t vocab, Indices const& starts,
-                           Indices const& columns) {
+  template <class Tokens> static void fill_buckets(Tokens const& tokens, std::int64_t vocab,
+                                                   Indices const& starts, Indices const& columns) {
     Indices next("smup::Embedding::token_next", starts.extent(0));
     Kokkos::deep_copy(next, starts);
     Kokkos::parallel_for(
@@ -110,8 +109,8 @@ template <class E> struct TokenIndex {
 };
 
 /// grad(i, v) (+)= mult * dy(i, c) over the columns c of token v, ascending: the same
-/// additions in the same order as embedding_backward_rows, so the same bits. A team per
-/// feature row, its threads across the vocabulary.
+/// additions in the same order as embedding_backward_rows. A team per feature row, its
+/// threads across the vocabulary.
 template <class E, class Scalar>
 void embedding_backward_buckets(TokenIndex<E> const& index, Activations<Scalar, E> const& dy,
                                 WeightValues<Scalar, E> const& grad, std::int64_t vocab,
@@ -121,8 +120,7 @@ void embedding_backward_buckets(TokenIndex<E> const& index, Activations<Scalar, 
   auto const width = static_cast<int>(dy.extent(0));
   Policy const policy = team_size > 0 ? Policy(width, team_size) : Policy(width, Kokkos::AUTO);
   Kokkos::parallel_for(
-      "smup::Embedding::backward", policy,
-      KOKKOS_LAMBDA(typename Policy::member_type const& team) {
+      "smup::Embedding::backward", policy, KOKKOS_LAMBDA(typename Policy::member_type const& team) {
         auto const i = static_cast<std::int64_t>(team.league_rank());
         Kokkos::parallel_for(Kokkos::TeamThreadRange(team, vocab), [&](std::int64_t v) {
           Scalar acc = overwrite ? Scalar(0) : grad(i * vocab + v);

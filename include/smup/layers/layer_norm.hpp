@@ -22,6 +22,7 @@
 #include <smup/core/error.hpp>
 #include <smup/core/ratio.hpp>
 #include <smup/core/role.hpp>
+#include <smup/kernels/host_path.hpp>
 #include <smup/kernels/math.hpp>
 #include <smup/kernels/storage_bytes.hpp>
 #include <smup/kernels/views.hpp>
@@ -101,7 +102,7 @@ public:
     auto const gain = gain_, dgain = gain_grad_, dbias = bias_grad_;
     auto const rows = features_;
 
-    if constexpr (Kokkos::SpaceAccessibility<E, Kokkos::HostSpace>::accessible) {
+    if constexpr (detail::executes_on_host<E>) {
       // One thread per feature, summing its contiguous row in order: no atomics.
       Kokkos::parallel_for(
           "smup::LayerNorm::param_grad", Kokkos::RangePolicy<E>(0, rows),

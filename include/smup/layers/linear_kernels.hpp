@@ -11,6 +11,7 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <smup/kernels/host_path.hpp>
 #include <smup/kernels/views.hpp>
 
 namespace smup::detail {
@@ -22,7 +23,7 @@ template <class E, class Scalar>
 void bias_gradient(Activations<Scalar, E> const& dy, WeightValues<Scalar, E> const& db) {
   auto const rows = static_cast<std::int64_t>(dy.extent(0));
   auto const batch = static_cast<std::int64_t>(dy.extent(1));
-  if constexpr (Kokkos::SpaceAccessibility<E, Kokkos::HostSpace>::accessible) {
+  if constexpr (executes_on_host<E>) {
     Kokkos::parallel_for(
         "smup::bias_gradient", Kokkos::RangePolicy<E>(0, rows), KOKKOS_LAMBDA(std::int64_t i) {
           Scalar sum = 0;
