@@ -31,9 +31,9 @@ struct Case {
   std::int64_t batch;
 };
 
-// Odd extents; batch 1; a batch that takes every register tile and a scalar tail
-// (float: 256 + 64 + 16 + 3 lanes); a fan-in and a fan-out long enough for several
-// cache panels; a density low enough to leave rows and columns empty; density 1.
+// Odd extents; batch 1; a batch that takes every register tile and a scalar tail (339,
+// odd at every vector width); a fan-in and a fan-out long enough for several cache
+// panels; a density low enough to leave rows and columns empty; density 1.
 std::vector<Case> const cases = {
     {7, 13, smup::ratio{1, 3}, 1},      {37, 53, smup::ratio{1, 3}, 19},
     {29, 31, smup::ratio{1, 2}, 339},   {6, 4096, smup::ratio{1, 16}, 256},

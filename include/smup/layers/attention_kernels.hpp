@@ -32,8 +32,12 @@ template <class Scalar, class E> struct AttentionState {
   Activations<Scalar, E> d_heads_out; ///< backward only
   Probabilities probs;
   Probabilities d_logits; ///< backward only
-  std::int64_t width = 0, head_dim = 0, heads = 0, context = 0, columns = 0;
-  Scalar scale = 1;
+  std::int64_t width = 0;
+  std::int64_t head_dim = 0;
+  std::int64_t heads = 0;
+  std::int64_t context = 0; ///< sequence length T
+  std::int64_t columns = 0; ///< sequences * T
+  Scalar scale = 1;         ///< of the logits
 };
 
 /// A league of `teams`; team_size 0 lets Kokkos choose.

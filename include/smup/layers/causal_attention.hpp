@@ -213,9 +213,18 @@ private:
   }
 
   detail::AttentionState<Scalar, E> state() const {
-    return {qkv_,   heads_out_, d_qkv_,       d_heads_out_,
-            probs_, d_logits_,  shape_.width, shape_.head_dim,
-            heads_, context_,   columns_,     static_cast<Scalar>(scale_)};
+    return {.qkv = qkv_,
+            .heads_out = heads_out_,
+            .d_qkv = d_qkv_,
+            .d_heads_out = d_heads_out_,
+            .probs = probs_,
+            .d_logits = d_logits_,
+            .width = shape_.width,
+            .head_dim = shape_.head_dim,
+            .heads = heads_,
+            .context = context_,
+            .columns = columns_,
+            .scale = static_cast<Scalar>(scale_)};
   }
 
   Shape shape_;

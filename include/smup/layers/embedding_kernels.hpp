@@ -66,7 +66,7 @@ template <class E> struct TokenIndex {
         "smup::Embedding::count_tokens", Kokkos::RangePolicy<E>(0, tokens.extent(0)),
         KOKKOS_LAMBDA(std::int64_t c) {
           int const v = tokens(c);
-          if (v >= 0 && v < vocab) Kokkos::atomic_increment(&counts(v + 1));
+          if (v >= 0 && v < vocab) Kokkos::atomic_fetch_add(&counts(v + 1), 1);
         });
   }
 
