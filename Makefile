@@ -54,7 +54,8 @@ ifneq ($(strip $(SMUP_KOKKOS)),)
 CMAKE_ARGS += -DSMUP_KOKKOS=$(SMUP_KOKKOS)
 endif
 
-.PHONY: deps kokkos configure build demo lm-demo test bench gpu-bundle clean distclean
+.PHONY: deps kokkos configure build demo lm-demo test no-device-tests bench gpu-bundle clean \
+        distclean
 
 deps:
 	@if ! command -v dpkg-query >/dev/null; then \
@@ -137,11 +138,13 @@ lm-demo: build
 	  sed 's/^# /## /' $(LM_OUT)/sparse_loss.md; } > $(LM_OUT)/report.md
 	@echo "make lm-demo: $(LM_OUT)/report.md"
 
-test: build
-	@if [ "$(KOKKOS_BACKEND)" = cuda ]; then \
-	  echo "make test: a CUDA build runs on a GPU; use make gpu-bundle and bench/gpu-run.sh"; exit 2; fi
+test: $(if $(filter cuda,$(KOKKOS_BACKEND)),no-device-tests,build)
 	cd $(BUILD_DIR) && OMP_NUM_THREADS=2 OMP_PROC_BIND=false \
 	  ctest --output-on-failure --no-tests=error -j$(TEST_JOBS)
+
+no-device-tests:
+	@echo "make test: CUDA tests run on a GPU; make build compiles them, make gpu-bundle packs them"
+	@exit 2
 
 # CUDA binaries of every test, example and benchmark, stripped, with libcudart and a
 # script that runs them, in gpu-bundle/ (for a GPU machine without our toolchain).
