@@ -25,7 +25,7 @@ BENCH_ARGS ?=
 
 DEBIAN_PACKAGES := cmake g++ make catch2 libbenchmark-dev libopenblas-dev zlib1g-dev \
                    libtrilinos-kokkos-dev libtrilinos-kokkos-kernels-dev dataset-fashion-mnist \
-                   fortunes
+                   fortunes python3-numpy libopenmpi-dev openmpi-bin
 
 CMAKE_ARGS ?=
 KOKKOS_BACKEND ?= openmp

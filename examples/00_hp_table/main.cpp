@@ -34,8 +34,10 @@ struct Options {
 
 constexpr std::string_view usage_text =
     "usage: example_00_hp_table [options]\n"
-    "  Prints the per-layer init std, learning rates (Adam, SGD), weight decay and\n"
+    "  Prints the per-layer init std, learning rates (Adam, SGD), weight decay, AdamW's\n"
+    "  decay rate (per step it removes decay_rate * weight_decay of each weight) and\n"
     "  forward multiplier that SP, muP and SmuP derive from base hyper-parameters.\n"
+    "  Every tensor has a row: the readout's bias (output_bias) has its own.\n"
     "options (defaults in brackets):\n"
     "  --base-width N         hidden width of the base model the HPs were tuned on [128]\n"
     "  --base-density R       density of the base model's hidden matrices [1]\n"
@@ -148,6 +150,7 @@ constexpr Quantity quantities[] = {{"init_std", &smup::LayerHyperParams::init_st
                                    {"lr_adam", &smup::LayerHyperParams::lr_adam},
                                    {"lr_sgd", &smup::LayerHyperParams::lr_sgd},
                                    {"weight_decay", &smup::LayerHyperParams::weight_decay},
+                                   {"decay_rate", &smup::LayerHyperParams::decay_rate},
                                    {"multiplier", &smup::LayerHyperParams::multiplier}};
 
 void write_table(std::ostream& out, Options const& o, std::vector<Column> const& cols) {

@@ -93,6 +93,9 @@ Settings parse(int argc, char** argv) {
       throw std::invalid_argument("unknown option '" + args[i] + "'");
     }
   }
+  if (s.io.checkpoint_every > 0 || s.io.stop_after_steps > 0)
+    throw std::invalid_argument("--checkpoint-every and --stop-after-steps: the coordinate "
+                                "check trains each model a few steps; there is nothing to resume");
   s.io.finish();
   return s;
 }

@@ -52,10 +52,13 @@ struct Settings {
 constexpr char const* usage =
     "usage: example_03_lm_lr_transfer [--full | --smoke] [--out DIR] [--data PATH] [--steps N] "
     "[--seeds N] [--tied-readout]\n"
+    "                                 [--checkpoint-every N] [--stop-after-steps N]\n"
     "  LR transfer across density of a byte-level GPT (SP, muP, SmuP) on the fortunes (or\n"
     "  PATH, a text file or folder); writes transfer.csv, transfer.svg and transfer.md into\n"
     "  DIR (default lm-results, lm-results/tied-readout with the readout tied to the token\n"
-    "  embedding). Finished runs are kept and skipped on restart.\n";
+    "  embedding). Finished runs are kept and skipped on restart; with --checkpoint-every N\n"
+    "  a run also saves its state every N steps to DIR/checkpoints and an interrupted run\n"
+    "  resumes there. --stop-after-steps N exits (status 3) after N steps, checkpointed.\n";
 
 Settings parse(int argc, char** argv) {
   Settings s;
@@ -89,6 +92,7 @@ Settings parse(int argc, char** argv) {
   }
   s.io.finish();
   s.lm.tied_readout = s.io.tied_readout;
+  smup_example::apply_checkpoint_options(s.io, s.lm);
   return s;
 }
 

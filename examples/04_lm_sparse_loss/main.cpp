@@ -54,11 +54,14 @@ struct Settings {
 constexpr char const* usage =
     "usage: example_04_lm_sparse_loss [--full | --smoke] [--out DIR] [--data PATH] [--steps N]\n"
     "                                 [--seeds N] [--tied-readout]\n"
+    "                                 [--checkpoint-every N] [--stop-after-steps N]\n"
     "  Tunes eta, alpha_out, alpha_in and the non-hidden LR multiplier of a dense base GPT\n"
     "  for SP, muP and SmuP, then trains the target width at every density with them, N\n"
     "  seeds each (2 unless given); writes sparse_loss.csv, sparse_loss.svg and\n"
     "  sparse_loss.md into DIR (lm-results, or lm-results/tied-readout with the readout\n"
-    "  tied to the token embedding).\n";
+    "  tied to the token embedding). With --checkpoint-every N a run saves its state every\n"
+    "  N steps to DIR/checkpoints and an interrupted run resumes there; --stop-after-steps N\n"
+    "  exits (status 3) after N steps, checkpointed. Finished runs are kept on restart.\n";
 
 Settings parse(int argc, char** argv) {
   Settings s;
@@ -92,6 +95,7 @@ Settings parse(int argc, char** argv) {
   }
   s.io.finish();
   s.lm.tied_readout = s.io.tied_readout;
+  smup_example::apply_checkpoint_options(s.io, s.lm);
   return s;
 }
 

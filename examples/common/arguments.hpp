@@ -42,8 +42,16 @@ private:
   std::vector<std::string> args_;
 };
 
+/// Thrown when a run stops early on purpose (--stop-after-steps) with its checkpoints in
+/// place: not a failure, but not finished either.
+class StoppedEarly : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Kokkos for the program's lifetime, then `parse(argc, argv)` (on error: the message
-/// and `usage`, exit status 2), then `body(settings)` (on error: the message, status 1).
+/// and `usage`, exit status 2), then `body(settings)` (on error: the message, status 1;
+/// stopped early on purpose: the message, status 3).
 template <class Parse, class Body>
 int run_example(int argc, char** argv, char const* usage, Parse parse, Body body) {
   Kokkos::ScopeGuard kokkos(argc, argv);
@@ -56,6 +64,9 @@ int run_example(int argc, char** argv, char const* usage, Parse parse, Body body
   }
   try {
     body(settings);
+  } catch (StoppedEarly const& e) {
+    std::cerr << e.what() << "\n";
+    return 3;
   } catch (std::exception const& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -21,11 +21,18 @@ struct LmOptions {
   std::filesystem::path out{};  ///< empty until finish(): see there
   std::filesystem::path data{}; ///< empty: Debian's fortunes
   bool tied_readout = false;
+  int checkpoint_every = 0; ///< steps between a run's checkpoints (DIR/checkpoints); 0: none
+  int stop_after_steps = 0; ///< training steps before exiting with status 3; 0: run to the end
 
-  /// Reads args[i] if it is --out, --data, --tied-readout or --help (which prints
-  /// `usage` and exits); returns whether it was one of them.
+  /// Reads args[i] if it is --out, --data, --tied-readout, --checkpoint-every,
+  /// --stop-after-steps or --help (which prints `usage` and exits); returns whether it was
+  /// one of them.
   bool read(Arguments const& args, std::size_t& i, char const* usage) {
-    if (args[i] == "--out") {
+    if (args[i] == "--checkpoint-every") {
+      checkpoint_every = args.positive(i);
+    } else if (args[i] == "--stop-after-steps") {
+      stop_after_steps = args.positive(i);
+    } else if (args[i] == "--out") {
       out = args.text(i);
     } else if (args[i] == "--data") {
       data = args.text(i);
@@ -44,6 +51,8 @@ struct LmOptions {
   /// lm-results/tied-readout, so a resumed sweep never mixes the two kinds.
   void finish() {
     if (out.empty()) out = tied_readout ? "lm-results/tied-readout" : "lm-results";
+    // A stop needs a checkpoint to resume from.
+    if (stop_after_steps > 0 && checkpoint_every == 0) checkpoint_every = stop_after_steps;
   }
 
   [[nodiscard]] smup::io::TextCorpus corpus() const {

@@ -1,14 +1,19 @@
 #pragma once
 // One training run of the byte-level GPT for the language-model examples: a fixed token
 // budget of AdamW steps (beta 0.9 / 0.95, gradient clipping 1.0) on the training windows,
-// then the mean loss over fixed validation windows.
+// then the mean loss over fixed validation windows; optionally checkpointed.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
+#include <iostream>
 #include <string>
 
+#include <smup/core/identity.hpp>
 #include <smup/core/parse_ratio.hpp>
 #include <smup/diagnostics/sweep.hpp>
+#include <smup/io/checkpoint.hpp>
 #include <smup/io/text.hpp>
 #include <smup/models/gpt.hpp>
 #include <smup/optim/adam.hpp>
@@ -16,6 +21,9 @@
 #include <smup/parameterization/sp.hpp>
 #include <smup/parameterization/sparse_mup.hpp>
 #include <smup/sparsity/unstructured.hpp>
+
+#include "arguments.hpp"
+#include "lm_options.hpp"
 
 namespace smup_example {
 
@@ -30,17 +38,37 @@ struct LmSetup {
   int steps = 150;
   std::int64_t eval_batches = 8; ///< of the fixed validation windows
   bool tied_readout = false;     ///< the readout reuses the token embedding's table
+  int checkpoint_every = 0;      ///< steps between checkpoints; 0: none
+  int stop_after_steps = 0;      ///< steps in this process before stopping early; 0: never
+  std::filesystem::path checkpoint_dir{};
 };
+
+/// Copies the checkpoint options into the setup; checkpoints go to out/checkpoints.
+inline void apply_checkpoint_options(LmOptions const& io, LmSetup& lm) {
+  lm.checkpoint_every = io.checkpoint_every;
+  lm.stop_after_steps = io.stop_after_steps;
+  lm.checkpoint_dir = io.out / "checkpoints";
+}
+
+/// Training steps taken by this process, for --stop-after-steps.
+inline int& steps_this_process() {
+  static int steps = 0;
+  return steps;
+}
 
 struct LmData {
   smup::io::TextCorpus corpus;
   smup::io::TextBatches<LmSpace> validation;
 };
 
-/// Trains one GPT (unstructured sparsity in the hidden matrices) and evaluates it.
+/// Trains one GPT (unstructured sparsity in the hidden matrices) and evaluates it. With
+/// checkpoints on, the run saves its whole state to `checkpoint` every checkpoint_every
+/// steps, starts from it when it exists (a run killed earlier), and removes it when done
+/// (the result is in the sweep's CSV then).
 template <class P> smup::RunResult train_lm(LmSetup const& s, LmData& data, std::int64_t width,
                                             smup::ratio density, smup::HyperParams const& hp,
-                                            std::uint64_t seed) {
+                                            std::uint64_t seed,
+                                            std::filesystem::path const& checkpoint = {}) {
   smup::GPT<P, smup::Unstructured> model({.context = s.context,
                                           .width = width,
                                           .head_dim = s.head_dim,
@@ -53,7 +81,25 @@ template <class P> smup::RunResult train_lm(LmSetup const& s, LmData& data, std:
                                        seed);
   double recent = 0;
   int recent_count = 0;
-  for (int step = 0; step < s.steps; ++step) {
+  int first_step = 0;
+  bool const checkpoints = s.checkpoint_every > 0 && !checkpoint.empty();
+  if (checkpoints && std::filesystem::exists(checkpoint)) {
+    auto const progress = smup::load_checkpoint(checkpoint, model, adam);
+    first_step = static_cast<int>(progress.step);
+    recent = std::stod(progress.extra.at("recent_loss_sum"));
+    recent_count = std::stoi(progress.extra.at("recent_loss_count"));
+    std::cerr << "resuming " << checkpoint.filename().string() << " at step " << first_step << "\n";
+  }
+  auto const save = [&](int steps_done) {
+    std::filesystem::create_directories(checkpoint.parent_path());
+    smup::save_checkpoint(checkpoint, model, adam,
+                          {.step = steps_done,
+                           .data_seed = seed,
+                           .data_position = steps_done,
+                           .extra = {{"recent_loss_sum", smup::exact_text(recent)},
+                                     {"recent_loss_count", std::to_string(recent_count)}}});
+  };
+  for (int step = first_step; step < s.steps; ++step) {
     auto [tokens, targets] = train.batch(step);
     double const loss = model.train_step(tokens, targets, adam, 1.0);
     // Byte-level loss starts near ln 256 = 5.5; far above it the run has blown up.
@@ -63,7 +109,15 @@ template <class P> smup::RunResult train_lm(LmSetup const& s, LmData& data, std:
       recent += loss;
       ++recent_count;
     }
+    int const done = step + 1;
+    bool const stop = s.stop_after_steps > 0 && ++steps_this_process() >= s.stop_after_steps;
+    if (checkpoints && done < s.steps && (stop || done % s.checkpoint_every == 0)) save(done);
+    if (stop && done < s.steps)
+      throw StoppedEarly("stopped after " + std::to_string(steps_this_process()) +
+                         " training steps as asked (--stop-after-steps), with a checkpoint in " +
+                         checkpoint.parent_path().string() + "; run the same command to go on");
   }
+  if (checkpoints) std::filesystem::remove(checkpoint);
   double loss_sum = 0, tokens_seen = 0;
   auto const batches = std::min(s.eval_batches, data.validation.eval_batches());
   for (std::int64_t b = 0; b < batches; ++b) {
@@ -75,15 +129,26 @@ template <class P> smup::RunResult train_lm(LmSetup const& s, LmData& data, std:
   return {.train_loss = recent / recent_count, .val_loss = loss_sum / tokens_seen};
 }
 
+/// The checkpoint file of one sweep run: its description, made a file name.
+inline std::filesystem::path checkpoint_of(LmSetup const& s, smup::RunSpec const& run) {
+  std::string name = run.describe();
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') c = '_';
+  return s.checkpoint_dir / (name + ".safetensors");
+}
+
 /// train_lm for the parameterization named in the run's "parameterization" key.
 inline smup::RunResult train_lm_run(LmSetup const& s, LmData& data, smup::RunSpec const& run,
                                     smup::HyperParams const& hp) {
   auto const& p = run.at("parameterization");
   auto const width = std::stoll(run.at("width"));
   auto const density = smup::parse_ratio(run.at("density"));
-  if (p == smup::SP::name) return train_lm<smup::SP>(s, data, width, density, hp, run.seed);
-  if (p == smup::MuP::name) return train_lm<smup::MuP>(s, data, width, density, hp, run.seed);
-  return train_lm<smup::SMuP>(s, data, width, density, hp, run.seed);
+  auto const checkpoint = checkpoint_of(s, run);
+  if (p == smup::SP::name)
+    return train_lm<smup::SP>(s, data, width, density, hp, run.seed, checkpoint);
+  if (p == smup::MuP::name)
+    return train_lm<smup::MuP>(s, data, width, density, hp, run.seed, checkpoint);
+  return train_lm<smup::SMuP>(s, data, width, density, hp, run.seed, checkpoint);
 }
 
 } // namespace smup_example

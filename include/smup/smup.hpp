@@ -58,6 +58,8 @@
 
 #include <smup/optim/adam.hpp>
 #include <smup/optim/clip.hpp>
+#include <smup/optim/gradient_accumulation.hpp>
+#include <smup/optim/gradient_buffer.hpp>
 #include <smup/optim/model_tensors.hpp>
 #include <smup/optim/schedule.hpp>
 #include <smup/optim/sgd.hpp>
@@ -75,4 +77,5 @@
 #include <smup/diagnostics/csv.hpp>
 #include <smup/diagnostics/svg_plot.hpp>
 #include <smup/diagnostics/sweep.hpp>
+#include <smup/diagnostics/sweep_shard.hpp>
 #include <smup/diagnostics/transfer_report.hpp>

@@ -160,14 +160,14 @@ TEST_CASE("A run-time table with zero hidden layers throws the depth diagnostic"
   REQUIRE_THROWS_WITH(smup::hp_table<smup::SMuP>(smup::HyperParams{}, {.width = 128}, target),
                       SMUP_DIAG_SHAPE_DEPTH);
   target.hidden_layers = 1;
-  REQUIRE(smup::hp_table<smup::SMuP>(smup::HyperParams{}, {.width = 128}, target).size() == 5);
+  REQUIRE(smup::hp_table<smup::SMuP>(smup::HyperParams{}, {.width = 128}, target).size() == 6);
 }
 
 TEST_CASE("Asking for a sparse tensor in a non-hidden role throws", "[parameterization][errors]") {
   ratio const half = at_run_time(ratio{1, 2});
   smup::BaseShape const base{.width = 128};
-  for (smup::Role role :
-       {smup::Role::input, smup::Role::output, smup::Role::bias, smup::Role::norm_gain}) {
+  for (smup::Role role : {smup::Role::input, smup::Role::output, smup::Role::bias,
+                          smup::Role::output_bias, smup::Role::norm_gain}) {
     CAPTURE(smup::to_string(role));
     REQUIRE_THROWS_WITH(smup::layer_hyperparams<smup::SMuP>({}, base, 1024, half, role),
                         SMUP_DIAG_SPARSE_NON_HIDDEN);

@@ -13,6 +13,7 @@
 #include <smup/parameterization/sparse_mup.hpp>
 
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -107,17 +108,18 @@ TEST_CASE("The run-time table equals the compile-time table bit for bit",
       smup::TargetShape{.width = 2048, .density = {1, 10}}>();
 }
 
-TEST_CASE("The run-time table has input, the hidden layers, output, bias and norm_gain rows",
+TEST_CASE("The run-time table has input, hidden, output, bias, output_bias and norm_gain rows",
           "[parameterization][hp_table]") {
   auto const table = smup::hp_table<smup::SMuP>(
       tuned, {.width = 128},
       at_run_time(smup::TargetShape{.width = 512, .density = {1, 8}, .hidden_layers = 3}));
-  REQUIRE(table.size() == 7);
+  REQUIRE(table.size() == 8);
   REQUIRE(table[0].role == Role::input);
   for (std::size_t i = 1; i <= 3; ++i) REQUIRE(table[i].role == Role::hidden);
   REQUIRE(table[4].role == Role::output);
   REQUIRE(table[5].role == Role::bias);
-  REQUIRE(table[6].role == Role::norm_gain);
+  REQUIRE(table[6].role == Role::output_bias);
+  REQUIRE(table[7].role == Role::norm_gain);
   // Only hidden rows are sparse.
   for (auto const& row : table)
     REQUIRE(row.density_multiplier == (row.role == Role::hidden ? ratio{1, 8} : ratio{1}));
@@ -222,12 +224,16 @@ TEST_CASE("Under muP and SmuP the readout multiplier is alpha_out / m_d and the 
           at_run_time(smup::TargetShape{.width = width, .density = {1, 16}, .hidden_layers = 1}));
       REQUIRE(table[0].multiplier == tuned.alpha_in);
       REQUIRE(table[2].multiplier == Approx(tuned.alpha_out / md).epsilon(1e-15));
-      for (std::size_t i : {0u, 2u, 3u, 4u}) {
+      for (std::size_t i : {0u, 2u, 3u, 5u}) {
         CAPTURE(i);
         REQUIRE(table[i].lr_adam == tuned.eta * tuned.lr_mult_non_hidden);
         REQUIRE(table[i].lr_sgd ==
                 Approx(tuned.eta * tuned.lr_mult_non_hidden * md).epsilon(1e-15));
       }
+      // The readout bias (row 4) has no width dimension: eta under both optimizers.
+      REQUIRE(table[4].role == Role::output_bias);
+      REQUIRE(table[4].lr_adam == tuned.eta * tuned.lr_mult_non_hidden);
+      REQUIRE(table[4].lr_sgd == tuned.eta * tuned.lr_mult_non_hidden);
       // Non-hidden matrices keep sigma whatever the width or density.
       REQUIRE(table[0].init_std == tuned.sigma);
       REQUIRE(table[2].init_std == tuned.sigma);
@@ -235,6 +241,52 @@ TEST_CASE("Under muP and SmuP the readout multiplier is alpha_out / m_d and the 
     check(smup::MuP{});
     check(smup::SMuP{});
   }
+}
+
+TEST_CASE("Every role's learning rates follow the rule table, for both optimizer families",
+          "[parameterization][hp_table][transfer]") {
+  // Width 1024 from base 128 (m_d = 8), density 1/16 (m_rho = 1/16). Each entry is the
+  // exponent pair (width, density) of the rule in DESIGN.md's table, written out here
+  // rather than read from the policies: {adam, sgd} per role.
+  struct Expected {
+    Role role;
+    int adam_width, adam_density, sgd_width, sgd_density;
+  };
+  auto const check = [](auto policy, std::vector<Expected> const& rows) {
+    using P = decltype(policy);
+    double const md = 8.0, mr = 1.0 / 16.0;
+    for (Expected const& e : rows) {
+      CAPTURE(P::name, smup::to_string(e.role));
+      ratio const density = e.role == Role::hidden ? ratio{1, 16} : ratio{1};
+      LayerHyperParams const row = smup::layer_hyperparams<P>(at_run_time(tuned), {.width = 128},
+                                                              1024, at_run_time(density), e.role);
+      double const factor = e.role == Role::hidden ? 1.0 : tuned.lr_mult_non_hidden;
+      REQUIRE(row.lr_adam ==
+              Approx(tuned.eta * factor * std::pow(md, e.adam_width) * std::pow(mr, e.adam_density))
+                  .epsilon(1e-15));
+      REQUIRE(row.lr_sgd ==
+              Approx(tuned.eta * factor * std::pow(md, e.sgd_width) * std::pow(mr, e.sgd_density))
+                  .epsilon(1e-15));
+    }
+  };
+  check(smup::SP{}, {{Role::input, 0, 0, 0, 0},
+                     {Role::hidden, 0, 0, 0, 0},
+                     {Role::output, 0, 0, 0, 0},
+                     {Role::bias, 0, 0, 0, 0},
+                     {Role::output_bias, 0, 0, 0, 0},
+                     {Role::norm_gain, 0, 0, 0, 0}});
+  check(smup::MuP{}, {{Role::input, 0, 0, 1, 0},
+                      {Role::hidden, -1, 0, 0, 0},
+                      {Role::output, 0, 0, 1, 0},
+                      {Role::bias, 0, 0, 1, 0},
+                      {Role::output_bias, 0, 0, 0, 0},
+                      {Role::norm_gain, 0, 0, 1, 0}});
+  check(smup::SMuP{}, {{Role::input, 0, 0, 1, 0},
+                       {Role::hidden, -1, -1, 0, -1},
+                       {Role::output, 0, 0, 1, 0},
+                       {Role::bias, 0, 0, 1, 0},
+                       {Role::output_bias, 0, 0, 0, 0},
+                       {Role::norm_gain, 0, 0, 1, 0}});
 }
 
 TEST_CASE("lr_mult_non_hidden multiplies exactly the non-hidden learning rates",

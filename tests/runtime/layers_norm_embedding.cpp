@@ -476,7 +476,7 @@ TEST_CASE("A tied readout computes multiplier * table^T x + b with the output ro
     int handed = 0;
     readout.for_each_tensor([&](smup::Tensor<double, E>& t) {
       ++handed;
-      CHECK(t.rules.role == smup::Role::bias);
+      CHECK(t.rules.role == smup::Role::output_bias);
       CHECK(t.values.extent(0) == 3);
     });
     CHECK(handed == 1);

@@ -15,13 +15,13 @@ using smup::HyperParams;
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double inf = std::numeric_limits<double>::infinity();
 
-// Defaults: a usable model with no multipliers, no decay, PyTorch AdamW semantics.
+// Defaults: a usable model with no multipliers, no decay, the parameterization's decay policy.
 constexpr HyperParams defaults{};
 static_assert(defaults.sigma == 0.02 && defaults.eta == 1e-3);
 static_assert(defaults.alpha_in == 1.0 && defaults.alpha_out == 1.0);
 static_assert(defaults.lr_mult_non_hidden == 1.0);
 static_assert(defaults.weight_decay == 0.0);
-static_assert(defaults.weight_decay_policy == smup::WeightDecayPolicy::coupled);
+static_assert(defaults.weight_decay_policy == smup::WeightDecayPolicy::by_parameterization);
 static_assert(!defaults.decay_biases_and_gains);
 // An aggregate, so designated initialisers name what is tuned.
 static_assert(std::is_aggregate_v<HyperParams>);

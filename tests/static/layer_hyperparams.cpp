@@ -34,11 +34,12 @@ constexpr double sqrt2 = 1.4142135623730951;
 
 // --- SmuP -------------------------------------------------------------------
 constexpr auto smup_table = smup::hp_table<smup::SMuP, 4>(hp, base, target);
-static_assert(std::is_same_v<decltype(smup_table), std::array<LayerHyperParams, 8> const>);
+static_assert(std::is_same_v<decltype(smup_table), std::array<LayerHyperParams, 9> const>);
 
-// Row order: input, hidden x4, output, bias, norm_gain.
+// Row order: input, hidden x4, output, bias, output_bias, norm_gain.
 static_assert(smup_table[0].role == Role::input && smup_table[5].role == Role::output &&
-              smup_table[6].role == Role::bias && smup_table[7].role == Role::norm_gain);
+              smup_table[6].role == Role::bias && smup_table[7].role == Role::output_bias &&
+              smup_table[8].role == Role::norm_gain);
 static_assert(smup_table[1].role == Role::hidden && smup_table[4].role == Role::hidden);
 
 // Input: sigma, eta * 4 (non-hidden multiplier), SGD eta * 4 * m_d, alpha_in.
@@ -71,11 +72,13 @@ static_assert(smup_table[5].lr_sgd == 0x1p-4);
 static_assert(smup_table[5].weight_decay == 0.1);
 static_assert(smup_table[5].multiplier == 0.25);
 
-// Bias and norm gain: no init std (they start at 0 and 1), no decay by default.
+// Biases and norm gain: no init std (they start at 0 and 1), no decay by default. The
+// readout bias (row 7) has no width dimension: its SGD rate is eta * 4, without m_d.
 static_assert([] {
-  for (std::size_t i = 6; i <= 7; ++i) {
+  for (std::size_t i = 6; i <= 8; ++i) {
     LayerHyperParams const& r = smup_table[i];
-    if (r.init_std != 0.0 || r.lr_adam != 0x1p-7 || r.lr_sgd != 0x1p-4) return false;
+    double const sgd = r.role == Role::output_bias ? 0x1p-7 : 0x1p-4;
+    if (r.init_std != 0.0 || r.lr_adam != 0x1p-7 || r.lr_sgd != sgd) return false;
     if (r.weight_decay != 0.0 || r.multiplier != 1.0 || r.density_multiplier != ratio{1})
       return false;
   }
@@ -90,11 +93,14 @@ static_assert(mup_table[1].lr_sgd == 0x1p-9);
 static_assert(mup_table[1].density_multiplier == ratio{1, 16});
 static_assert(mup_table[0].lr_adam == 0x1p-7 && mup_table[0].lr_sgd == 0x1p-4);
 static_assert(mup_table[0].multiplier == 0.5 && mup_table[5].multiplier == 0.25);
-static_assert(mup_table[6].lr_sgd == 0x1p-4 && mup_table[7].lr_sgd == 0x1p-4);
+// SGD: the width-sized bias and the gains take eta * 4 * m_d; the readout bias, with no
+// width dimension, eta * 4 (the non-hidden factor only).
+static_assert(mup_table[6].lr_sgd == 0x1p-4 && mup_table[8].lr_sgd == 0x1p-4);
+static_assert(mup_table[7].lr_sgd == 0x1p-7 && mup_table[7].lr_adam == 0x1p-7);
 
 // --- SP: the base values everywhere ------------------------------------------
 constexpr auto sp_table = smup::hp_table<smup::SP, 2>(hp, base, target);
-static_assert(sp_table.size() == 6);
+static_assert(sp_table.size() == 7);
 static_assert(sp_table[0].init_std == 0.05 && sp_table[1].init_std == 0.05 &&
               sp_table[2].init_std == 0.05 && sp_table[3].init_std == 0.05);
 static_assert(sp_table[0].lr_adam == 0x1p-7 && sp_table[0].lr_sgd == 0x1p-7);
@@ -102,7 +108,8 @@ static_assert(sp_table[1].lr_adam == 0x1p-9 && sp_table[1].lr_sgd == 0x1p-9);
 static_assert(sp_table[3].lr_adam == 0x1p-7 && sp_table[3].lr_sgd == 0x1p-7);
 static_assert(sp_table[0].multiplier == 0.5 && sp_table[1].multiplier == 1.0 &&
               sp_table[3].multiplier == 2.0);
-static_assert(sp_table[4].init_std == 0.0 && sp_table[5].init_std == 0.0);
+static_assert(sp_table[4].init_std == 0.0 && sp_table[5].init_std == 0.0 &&
+              sp_table[6].init_std == 0.0);
 
 // The brief's example with default multipliers: hidden init std 0.05 * sqrt(2).
 constexpr auto plain = smup::hp_table<smup::SMuP, 1>(HyperParams{.sigma = 0.05, .eta = 0x1p-9},
@@ -155,6 +162,41 @@ static_assert(smup::layer_hyperparams<smup::SMuP>(decay_all, base, 512, ratio{1}
                   .weight_decay == 0.25);
 static_assert(smup::layer_hyperparams<smup::SMuP>(decay_all, base, 512, ratio{1}, Role::norm_gain)
                   .weight_decay == 0.25);
+
+// AdamW's decay rate per policy, for the hidden row (Adam lr 2^-8, base lr 2^-9) and the
+// input row (lr 2^-7 at every width): coupled follows the tensor's rate, base_coupled
+// the base shape's, independent is 1. By default SP couples, muP and SmuP base-couple.
+template <class P> constexpr LayerHyperParams row_with(smup::WeightDecayPolicy policy, Role role) {
+  HyperParams h = hp;
+  h.weight_decay_policy = policy;
+  return smup::layer_hyperparams<P>(h, base, 1024, role == Role::hidden ? ratio{1, 16} : ratio{1},
+                                    role);
+}
+using enum smup::WeightDecayPolicy;
+static_assert(row_with<smup::SMuP>(coupled, Role::hidden).decay_rate == 0x1p-8);
+static_assert(row_with<smup::SMuP>(base_coupled, Role::hidden).decay_rate == 0x1p-9);
+static_assert(row_with<smup::SMuP>(independent, Role::hidden).decay_rate == 1.0);
+static_assert(row_with<smup::SMuP>(coupled, Role::input).decay_rate == 0x1p-7);
+static_assert(row_with<smup::SMuP>(base_coupled, Role::input).decay_rate == 0x1p-7);
+static_assert(row_with<smup::SMuP>(by_parameterization, Role::hidden).weight_decay_policy ==
+              base_coupled);
+static_assert(row_with<smup::MuP>(by_parameterization, Role::hidden).weight_decay_policy ==
+              base_coupled);
+static_assert(row_with<smup::MuP>(by_parameterization, Role::hidden).decay_rate == 0x1p-9);
+static_assert(row_with<smup::SP>(by_parameterization, Role::hidden).weight_decay_policy == coupled);
+static_assert(row_with<smup::SP>(by_parameterization, Role::hidden).decay_rate == 0x1p-9);
+// At the base shape coupled and base_coupled agree for every role.
+static_assert([] {
+  for (Role role : smup::all_roles) {
+    HyperParams c = hp, b = hp;
+    c.weight_decay_policy = coupled;
+    b.weight_decay_policy = base_coupled;
+    if (smup::layer_hyperparams<smup::SMuP>(c, base, 128, ratio{1}, role).decay_rate !=
+        smup::layer_hyperparams<smup::SMuP>(b, base, 128, ratio{1}, role).decay_rate)
+      return false;
+  }
+  return true;
+}());
 
 // Negative: bad shapes and values are not constant expressions.
 static_assert(constant_evaluable<decltype([] {

@@ -26,6 +26,7 @@ static_assert(MuP::init_variance(Role::input) == one);
 static_assert(MuP::init_variance(Role::hidden) == md_inv);
 static_assert(MuP::init_variance(Role::output) == one);
 static_assert(MuP::init_variance(Role::bias) == one);
+static_assert(MuP::init_variance(Role::output_bias) == one);
 static_assert(MuP::init_variance(Role::norm_gain) == one);
 
 // Adam: eta / m_d for hidden, eta elsewhere.
@@ -33,13 +34,17 @@ static_assert(MuP::learning_rate(Role::input, OptimizerFamily::adam) == one);
 static_assert(MuP::learning_rate(Role::hidden, OptimizerFamily::adam) == md_inv);
 static_assert(MuP::learning_rate(Role::output, OptimizerFamily::adam) == one);
 static_assert(MuP::learning_rate(Role::bias, OptimizerFamily::adam) == one);
+static_assert(MuP::learning_rate(Role::output_bias, OptimizerFamily::adam) == one);
 static_assert(MuP::learning_rate(Role::norm_gain, OptimizerFamily::adam) == one);
 
-// SGD: hidden eta (fan_out_mult / fan_in_mult = 1); input, readout, biases, gains eta * m_d.
+// SGD: hidden eta (fan_out_mult / fan_in_mult = 1); input, readout, width-sized biases,
+// gains eta * m_d.
 static_assert(MuP::learning_rate(Role::input, OptimizerFamily::sgd) == md);
 static_assert(MuP::learning_rate(Role::hidden, OptimizerFamily::sgd) == one);
 static_assert(MuP::learning_rate(Role::output, OptimizerFamily::sgd) == md);
 static_assert(MuP::learning_rate(Role::bias, OptimizerFamily::sgd) == md);
+// The readout bias has no width dimension: eta, as microsoft/mup gives it.
+static_assert(MuP::learning_rate(Role::output_bias, OptimizerFamily::sgd) == one);
 static_assert(MuP::learning_rate(Role::norm_gain, OptimizerFamily::sgd) == md);
 
 // Forward multiplier: alpha_out / m_d on the readout only.
@@ -47,6 +52,7 @@ static_assert(MuP::multiplier(Role::input) == one);
 static_assert(MuP::multiplier(Role::hidden) == one);
 static_assert(MuP::multiplier(Role::output) == md_inv);
 static_assert(MuP::multiplier(Role::bias) == one);
+static_assert(MuP::multiplier(Role::output_bias) == one);
 static_assert(MuP::multiplier(Role::norm_gain) == one);
 
 // Attention logits scaled by 1/d_head.

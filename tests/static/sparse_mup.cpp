@@ -29,6 +29,7 @@ static_assert(SMuP::init_variance(Role::input) == one);
 static_assert(SMuP::init_variance(Role::hidden) == md_mrho_inv);
 static_assert(SMuP::init_variance(Role::output) == one);
 static_assert(SMuP::init_variance(Role::bias) == one);
+static_assert(SMuP::init_variance(Role::output_bias) == one);
 static_assert(SMuP::init_variance(Role::norm_gain) == one);
 
 // Adam: eta / (m_d m_rho) for hidden, eta elsewhere.
@@ -36,13 +37,17 @@ static_assert(SMuP::learning_rate(Role::input, OptimizerFamily::adam) == one);
 static_assert(SMuP::learning_rate(Role::hidden, OptimizerFamily::adam) == md_mrho_inv);
 static_assert(SMuP::learning_rate(Role::output, OptimizerFamily::adam) == one);
 static_assert(SMuP::learning_rate(Role::bias, OptimizerFamily::adam) == one);
+static_assert(SMuP::learning_rate(Role::output_bias, OptimizerFamily::adam) == one);
 static_assert(SMuP::learning_rate(Role::norm_gain, OptimizerFamily::adam) == one);
 
-// SGD: hidden eta / m_rho (muP's eta divided by m_rho); every other role eta * m_d.
+// SGD: hidden eta / m_rho (muP's eta divided by m_rho); the readout bias eta; every other
+// role eta * m_d.
 static_assert(SMuP::learning_rate(Role::input, OptimizerFamily::sgd) == md);
 static_assert(SMuP::learning_rate(Role::hidden, OptimizerFamily::sgd) == mrho_inv);
 static_assert(SMuP::learning_rate(Role::output, OptimizerFamily::sgd) == md);
 static_assert(SMuP::learning_rate(Role::bias, OptimizerFamily::sgd) == md);
+// The readout bias has no width dimension: eta, as microsoft/mup gives it.
+static_assert(SMuP::learning_rate(Role::output_bias, OptimizerFamily::sgd) == one);
 static_assert(SMuP::learning_rate(Role::norm_gain, OptimizerFamily::sgd) == md);
 
 // Forward multiplier: alpha_out / m_d on the readout only.
@@ -50,6 +55,7 @@ static_assert(SMuP::multiplier(Role::input) == one);
 static_assert(SMuP::multiplier(Role::hidden) == one);
 static_assert(SMuP::multiplier(Role::output) == md_inv);
 static_assert(SMuP::multiplier(Role::bias) == one);
+static_assert(SMuP::multiplier(Role::output_bias) == one);
 static_assert(SMuP::multiplier(Role::norm_gain) == one);
 
 static_assert(SMuP::attention_logit_exponent == smup::ratio{-1});

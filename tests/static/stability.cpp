@@ -96,7 +96,8 @@ struct SmallReadout {
     return r == Role::output ? smup::inverse(smup::m_d * smup::m_d) : smup::SMuP::init_variance(r);
   }
   static constexpr Monomial learning_rate(Role r, OptimizerFamily f) {
-    bool const below_readout = r != Role::output && f == OptimizerFamily::sgd;
+    bool const below_readout =
+        r != Role::output && r != Role::output_bias && f == OptimizerFamily::sgd;
     return below_readout ? smup::SMuP::learning_rate(r, f) * smup::m_d
                          : smup::SMuP::learning_rate(r, f);
   }
@@ -157,6 +158,22 @@ constexpr smup::StabilityReport fast_bias = smup::stability_report<FastBias>();
 static_assert(fast_bias.issue_count == 1 && fast_bias.first_issue.role == Role::bias);
 static_assert(fast_bias.first_issue.quantity == StabilityQuantity::adam_update);
 static_assert(fast_bias.first_issue.fix == ratio{-1});
+
+// Negative: the readout bias trained at eta * m_d under SGD, as a width-sized bias would
+// be, grows its logits' change with width.
+struct WidthSizedReadoutBias : ForgotDensity {
+  static constexpr std::string_view name = "WidthSizedReadoutBias";
+  static constexpr Monomial learning_rate(Role r, OptimizerFamily f) {
+    return r == Role::output_bias && f == OptimizerFamily::sgd ? smup::m_d
+                                                               : smup::SMuP::learning_rate(r, f);
+  }
+};
+constexpr smup::StabilityReport readout_bias = smup::stability_report<WidthSizedReadoutBias>();
+static_assert(readout_bias.issue_count == 1 && !readout_bias.width_stable);
+static_assert(readout_bias.first_issue.role == Role::output_bias);
+static_assert(readout_bias.first_issue.quantity == StabilityQuantity::sgd_update);
+static_assert(readout_bias.first_issue.exponent == ratio{1} &&
+              readout_bias.first_issue.fix == ratio{-1});
 
 // Not a parameterization: no report at all (the constraint rejects it).
 struct NotTagged {};

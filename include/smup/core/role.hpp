@@ -11,11 +11,15 @@ enum class Role {
   input,     ///< input / embedding weights: finite fan-in, width-sized fan-out
   hidden,    ///< width x width matrices, the only ones that may be sparse
   output,    ///< readout: width-sized fan-in, finite fan-out
-  bias,      ///< additive vectors of hidden and input layers
+  bias,      ///< width-sized additive vectors: biases of input and hidden layers, norm biases
+  /// The readout's bias: one entry per output, no width dimension at all, so no
+  /// parameterization scales its learning rate with width (microsoft/mup gives it eta).
+  output_bias,
   norm_gain, ///< per-feature gains of normalisation layers
 };
 
-inline constexpr std::array<Role, 5> all_roles{Role::input, Role::hidden, Role::output, Role::bias,
+inline constexpr std::array<Role, 6> all_roles{Role::input,       Role::hidden, Role::output,
+                                               Role::bias,        Role::output_bias,
                                                Role::norm_gain};
 
 /// Adam-like optimizers normalise the update per entry (Theta(lr)); SGD-like ones
@@ -28,6 +32,7 @@ enum class OptimizerFamily { adam, sgd };
   case Role::hidden: return "hidden";
   case Role::output: return "output";
   case Role::bias: return "bias";
+  case Role::output_bias: return "output_bias";
   case Role::norm_gain: return "norm_gain";
   }
   return "unknown";
@@ -37,7 +42,7 @@ enum class OptimizerFamily { adam, sgd };
   return family == OptimizerFamily::adam ? "adam" : "sgd";
 }
 
-/// Matrices (input, hidden, output) have a fan-in; vectors (bias, norm gain) do not.
+/// Matrices (input, hidden, output) have a fan-in; vectors (biases, norm gains) do not.
 [[nodiscard]] constexpr bool is_matrix(Role role) {
   return role == Role::input || role == Role::hidden || role == Role::output;
 }

@@ -111,6 +111,12 @@ public:
   }
 
   /// Calls f(Tensor&) for the QKV projection's tensors, then the output projection's.
+  /// Calls f(weights) for the QKV projection, then the output projection.
+  template <class F> void for_each_hidden_weights(F&& f) const {
+    f(qkv_proj_.weights());
+    f(out_proj_.weights());
+  }
+
   template <class F> void for_each_tensor(F&& f) {
     qkv_proj_.for_each_tensor(f);
     out_proj_.for_each_tensor(f);

@@ -63,6 +63,8 @@ public:
   using scalar_type = Scalar;
   using Weights = SparseWeights<S, E, Scalar>;
   static constexpr Role role = R;
+  /// The readout's bias has no width dimension; the other biases are width-sized.
+  static constexpr Role bias_role = R == Role::output ? Role::output_bias : Role::bias;
 
   struct Shape {
     std::int64_t in = 0;
@@ -73,7 +75,8 @@ public:
 
   Linear(Shape shape, BaseShape base, HyperParams const& hp, std::uint64_t seed)
       : shape_(shape), rules_(layer_hyperparams<P>(hp, base, model_width(shape), shape.density, R)),
-        bias_rules_(layer_hyperparams<P>(hp, base, model_width(shape), ratio{1}, Role::bias)),
+        bias_rules_(layer_hyperparams<P>(hp, base, model_width(shape), ratio{1}, bias_role)),
+        hp_(hp),
         weights_(shape.out, shape.in, shape.density, seed),
         weight_grad_("smup::Linear::weight_grad", static_cast<std::size_t>(weights_.kept())),
         bias_("smup::Linear::bias", shape.bias ? static_cast<std::size_t>(shape.out) : 0),
@@ -136,6 +139,9 @@ public:
 
   [[nodiscard]] Shape const& shape() const { return shape_; }
   [[nodiscard]] LayerHyperParams const& rules() const { return rules_; }
+  [[nodiscard]] LayerHyperParams const& bias_rules() const { return bias_rules_; }
+  /// The base hyper-parameters the rules came from; optimizers check theirs against them.
+  [[nodiscard]] HyperParams const& hyperparams() const { return hp_; }
   [[nodiscard]] Weights const& weights() const { return weights_; }
   [[nodiscard]] Weights& weights() { return weights_; }
   [[nodiscard]] WeightValues<Scalar, E> const& weight_grad() const { return weight_grad_; }
@@ -148,6 +154,7 @@ private:
   Shape shape_;
   LayerHyperParams rules_;
   LayerHyperParams bias_rules_;
+  HyperParams hp_;
   Weights weights_;
   WeightValues<Scalar, E> weight_grad_;
   WeightValues<Scalar, E> bias_;

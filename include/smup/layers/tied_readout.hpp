@@ -50,7 +50,7 @@ public:
               bool bias = true)
       : width_(embedding.width()), vocab_(embedding.vocab()),
         rules_(layer_hyperparams<P>(hp, base, width_, ratio{1}, Role::output)),
-        bias_rules_(layer_hyperparams<P>(hp, base, width_, ratio{1}, Role::bias)),
+        bias_rules_(layer_hyperparams<P>(hp, base, width_, ratio{1}, Role::output_bias)),
         table_(embedding.table()), table_grad_(embedding.table_grad()),
         bias_("smup::TiedReadout::bias", bias ? static_cast<std::size_t>(vocab_) : 0),
         bias_grad_("smup::TiedReadout::bias_grad", bias ? static_cast<std::size_t>(vocab_) : 0) {

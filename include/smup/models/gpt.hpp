@@ -9,7 +9,7 @@
 ///     smup::GPT<smup::SMuP, smup::Unstructured> model(
 ///         {.context = 64, .width = 256, .head_dim = 32, .blocks = 2, .density = {1, 16}},
 ///         smup::BaseShape{.width = 64}, hp, /*seed=*/7);
-///     smup::AdamW<smup::SMuP> adam(model, hp, {.beta1 = 0.9, .beta2 = 0.95});
+///     smup::AdamW<smup::SMuP> adam(model, {.beta1 = 0.9, .beta2 = 0.95});
 ///     double loss = model.train_step(tokens, targets, adam, /*max_grad_norm=*/1.0);
 ///
 /// tokens and targets hold batch * context bytes, sequence b at b * context + t; the
@@ -37,6 +37,7 @@
 #include <smup/layers/residual.hpp>
 #include <smup/layers/softmax_cross_entropy.hpp>
 #include <smup/layers/tied_readout.hpp>
+#include <smup/models/identity.hpp>
 #include <smup/optim/clip.hpp>
 #include <smup/parameterization/concepts.hpp>
 #include <smup/parameterization/weight_tying.hpp>
@@ -76,7 +77,7 @@ public:
   };
 
   GPT(Shape shape, BaseShape base, HyperParams const& hp, std::uint64_t seed)
-      : shape_(checked(shape)),
+      : shape_(checked(shape)), base_(base), hp_(smup::checked(hp)), seed_(seed),
         embedding_(shape.width, shape.vocab, base, hp, detail::counter_hash(seed, 2, 0)),
         position_(shape.width, shape.context, base, hp, detail::counter_hash(seed, 2, 1)),
         final_norm_(shape.width, base, hp) {
@@ -118,10 +119,18 @@ public:
   /// A positive max_grad_norm clips the global gradient norm first.
   template <class Optimizer> double train_step(Tokens const& tokens, Tokens const& targets,
                                                Optimizer& optimizer, double max_grad_norm = 0.0) {
-    double const loss = loss_of(tokens, targets);
-    backward(tokens);
+    double const loss = loss_and_gradients(tokens, targets);
     if (max_grad_norm > 0) clip_grad_norm(*this, max_grad_norm);
     optimizer.step(*this);
+    return loss;
+  }
+
+  /// The mean loss per token, with every gradient overwritten by its gradient; the
+  /// weights do not change. The first half of train_step, for gradient accumulation and
+  /// data parallelism, which combine gradients before one optimizer step.
+  double loss_and_gradients(Tokens const& tokens, Tokens const& targets) {
+    double const loss = loss_of(tokens, targets);
+    backward(tokens);
     return loss;
   }
 
@@ -200,6 +209,32 @@ public:
   }
 
   [[nodiscard]] Shape const& shape() const { return shape_; }
+  /// The base hyper-parameters every layer's rules came from; optimizers check theirs
+  /// against them.
+  [[nodiscard]] HyperParams const& hyperparams() const { return hp_; }
+
+  /// Calls f(weights) for each hidden matrix, the ones that may be sparse, in order:
+  /// per block QKV, attention output, MLP up, MLP down.
+  template <class F> void for_each_hidden_weights(F&& f) const {
+    for (auto const& b : blocks_) {
+      b.attention.for_each_hidden_weights(f);
+      f(b.up.weights());
+      f(b.down.weights());
+    }
+  }
+
+  /// Everything a checkpoint must agree on (smup/models/identity.hpp).
+  [[nodiscard]] Identity identity() const {
+    auto id = model_identity<P, S>("GPT", shape_.density, base_, hp_, seed_);
+    id.insert(id.begin() + 1, {{"vocab", std::to_string(shape_.vocab)},
+                               {"context", std::to_string(shape_.context)},
+                               {"width", std::to_string(shape_.width)},
+                               {"head_dim", std::to_string(shape_.head_dim)},
+                               {"blocks", std::to_string(shape_.blocks)},
+                               {"bias", shape_.bias ? "true" : "false"},
+                               {"tied_readout", shape_.tied_readout ? "true" : "false"}});
+    return id;
+  }
   [[nodiscard]] Matrix const& d_logits() const { return d_logits_; }
 
 private:
@@ -284,6 +319,9 @@ private:
   }
 
   Shape shape_;
+  BaseShape base_;
+  HyperParams hp_;
+  std::uint64_t seed_;
   Embedding<P, E, Scalar> embedding_;
   PositionEmbedding<P, E, Scalar> position_;
   std::vector<Block> blocks_;

@@ -7,7 +7,7 @@
 ///     smup::MLP<smup::SMuP, smup::Unstructured> model(
 ///         {.in = 784, .width = 1024, .hidden_layers = 4, .out = 10, .density = {1, 16}},
 ///         smup::BaseShape{.width = 128}, hp, /*seed=*/7);
-///     smup::Adam<smup::SMuP> adam(model, hp);
+///     smup::Adam<smup::SMuP> adam(model);
 ///     double loss = model.train_step(x, labels, adam);     // x: [784][batch], labels: [batch]
 ///
 /// Activations live in buffers sized for the last batch; layer_outputs() exposes them
@@ -26,6 +26,7 @@
 #include <smup/layers/activations.hpp>
 #include <smup/layers/linear.hpp>
 #include <smup/layers/softmax_cross_entropy.hpp>
+#include <smup/models/identity.hpp>
 #include <smup/optim/clip.hpp>
 #include <smup/parameterization/concepts.hpp>
 #include <smup/sparsity/concepts.hpp>
@@ -59,8 +60,9 @@ public:
   };
 
   MLP(Shape shape, BaseShape base, HyperParams const& hp, std::uint64_t seed)
-      : shape_(checked(shape)), input_({.in = shape.in, .out = shape.width, .bias = shape.bias},
-                                       base, hp, detail::counter_hash(seed, 0, 0)),
+      : shape_(checked(shape)), base_(base), hp_(smup::checked(hp)), seed_(seed),
+        input_({.in = shape.in, .out = shape.width, .bias = shape.bias}, base, hp,
+               detail::counter_hash(seed, 0, 0)),
         readout_({.in = shape.width, .out = shape.out, .bias = shape.bias}, base, hp,
                  detail::counter_hash(seed, 0, 1)) {
     hidden_.reserve(static_cast<std::size_t>(shape.hidden_layers));
@@ -88,11 +90,19 @@ public:
   /// A positive max_grad_norm clips the global gradient norm first.
   template <class Optimizer> double train_step(Matrix const& x, Labels const& labels,
                                                Optimizer& optimizer, double max_grad_norm = 0.0) {
+    double const loss = loss_and_gradients(x, labels);
+    if (max_grad_norm > 0) clip_grad_norm(*this, max_grad_norm);
+    optimizer.step(*this);
+    return loss;
+  }
+
+  /// The batch's mean loss, with every gradient overwritten by its gradient; the weights
+  /// do not change. The first half of train_step, for gradient accumulation and data
+  /// parallelism, which combine gradients before one optimizer step.
+  double loss_and_gradients(Matrix const& x, Labels const& labels) {
     forward(x);
     double const loss = SoftmaxCrossEntropy::forward_backward(logits_, labels, d_logits_);
     backward(x);
-    if (max_grad_norm > 0) clip_grad_norm(*this, max_grad_norm);
-    optimizer.step(*this);
     return loss;
   }
 
@@ -141,6 +151,26 @@ public:
   }
 
   [[nodiscard]] Shape const& shape() const { return shape_; }
+  /// The base hyper-parameters every layer's rules came from; optimizers check theirs
+  /// against them.
+  [[nodiscard]] HyperParams const& hyperparams() const { return hp_; }
+
+  /// Calls f(weights) for each hidden matrix, the ones that may be sparse, in order.
+  template <class F> void for_each_hidden_weights(F&& f) const {
+    for (auto const& layer : hidden_) f(layer.weights());
+  }
+
+  /// Everything a checkpoint must agree on (smup/models/identity.hpp).
+  [[nodiscard]] Identity identity() const {
+    auto id = model_identity<P, S>("MLP", shape_.density, base_, hp_, seed_);
+    id.insert(id.begin() + 1, {{"in", std::to_string(shape_.in)},
+                               {"width", std::to_string(shape_.width)},
+                               {"hidden_layers", std::to_string(shape_.hidden_layers)},
+                               {"out", std::to_string(shape_.out)},
+                               {"bias", shape_.bias ? "true" : "false"},
+                               {"activation", Activation::name}});
+    return id;
+  }
   /// The loss gradient the next backward() starts from (set by train_step / evaluate).
   [[nodiscard]] Matrix const& d_logits() const { return d_logits_; }
 
@@ -176,6 +206,9 @@ private:
   }
 
   Shape shape_;
+  BaseShape base_;
+  HyperParams hp_;
+  std::uint64_t seed_;
   Input input_;
   std::vector<Hidden> hidden_;
   Output readout_;

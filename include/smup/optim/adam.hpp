@@ -4,23 +4,27 @@
 /// base hyper-parameters); only the optimizer's own constants are set here.
 ///
 ///     smup::MLP<smup::SMuP, smup::Unstructured> model(shape, base_shape, hp, 7);
-///     smup::AdamW<smup::SMuP> adam(model, hp, {.beta1 = 0.9, .beta2 = 0.95});
+///     smup::AdamW<smup::SMuP> adam(model, {.beta1 = 0.9, .beta2 = 0.95});
 ///     model.train_step(x, labels, adam);
 ///
+/// The model is the one source of hyper-parameters: an optimizer given base values
+/// other than the model's refuses to build (they would be ignored).
+///
 /// Weight decay: Adam adds weight_decay * w to the gradient (L2, as torch.optim.Adam);
-/// AdamW decays the weights directly, by lr_tensor * weight_decay * w per step when
-/// HyperParams::weight_decay_policy is coupled (torch.optim.AdamW) or by
-/// schedule(t) * weight_decay * w when it is independent. State (first and second
-/// moments) is stored in the weights' compressed layout: pruned weights have none,
-/// and a pruned weight stays pruned because it does not exist.
+/// AdamW decays the weights directly, by schedule(t) * rate * weight_decay * w per step,
+/// the rate set by HyperParams::weight_decay_policy (smup::WeightDecayPolicy). State (first and
+/// second moments) is stored in the weights' compressed layout: pruned weights have none, and a
+/// pruned weight stays pruned because it does not exist.
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <Kokkos_Core.hpp>
 
 #include <smup/core/error.hpp>
+#include <smup/core/identity.hpp>
 #include <smup/kernels/views.hpp>
 #include <smup/optim/adam_update.hpp>
 #include <smup/optim/model_tensors.hpp>
@@ -44,8 +48,8 @@ public:
   using parameterization = P;
 
   template <class Model>
-  AdamImpl(Model& model, HyperParams const& base, AdamConfig config = {}, LrSchedule schedule = {})
-      : base_(checked(base)), config_(config), schedule_(schedule) {
+  explicit AdamImpl(Model& model, AdamConfig config = {}, LrSchedule schedule = {})
+      : config_(config), schedule_(schedule) {
     static_assert(check_optimizer_model<P, E, Scalar, Model>());
     if (!(config.beta1 >= 0 && config.beta1 < 1 && config.beta2 >= 0 && config.beta2 < 1 &&
           config.epsilon > 0))
@@ -55,6 +59,14 @@ public:
     for (auto const& t : tensors_of<Scalar, E>(model))
       state_.push_back({WeightValues<Scalar, E>("smup::Adam::m", t.values.extent(0)),
                         WeightValues<Scalar, E>("smup::Adam::v", t.values.extent(0))});
+  }
+
+  /// The same, checking that `base` is what the model was built with (an error naming
+  /// the first differing field otherwise): the rates come from the model's layers.
+  template <class Model>
+  AdamImpl(Model& model, HyperParams const& base, AdamConfig config = {}, LrSchedule schedule = {})
+      : AdamImpl(model, config, schedule) {
+    require_model_hyperparams(model, base, "smup::Adam");
   }
 
   /// One update of every tensor from its current gradient.
@@ -74,6 +86,22 @@ public:
 
   [[nodiscard]] std::int64_t steps() const { return steps_; }
   [[nodiscard]] AdamConfig const& config() const { return config_; }
+
+  /// Calls f(tensor index, "m" or "v", moments) for every state array, in a fixed order.
+  template <class F> void for_each_state(F&& f) const {
+    for (std::size_t i = 0; i < state_.size(); ++i) {
+      f(i, std::string_view("m"), state_[i].m);
+      f(i, std::string_view("v"), state_[i].v);
+    }
+  }
+  /// Sets the step count (bias corrections and schedule position), for checkpoints.
+  void restore_steps(std::int64_t steps) { steps_ = steps; }
+  /// What a checkpoint must agree on: the kind and every constant (smup/io/checkpoint.hpp).
+  [[nodiscard]] Identity identity() const {
+    return {{"kind", Decoupled ? "AdamW" : "Adam"},   {"parameterization", std::string(P::name)},
+            {"beta1", exact_text(config_.beta1)},     {"beta2", exact_text(config_.beta2)},
+            {"epsilon", exact_text(config_.epsilon)}, {"schedule", schedule_.text()}};
+  }
   /// Bytes of optimizer state (both moments), which scale with the kept weights.
   [[nodiscard]] std::size_t state_bytes() const {
     std::size_t bytes = 0;
@@ -96,10 +124,8 @@ private:
            "belongs to one model. Build one per model.");
     double const lr = t.rules.lr_adam * factor;
     double const wd = t.rules.weight_decay;
-    // Coupled decay shrinks by lr * wd (PyTorch AdamW); independent by schedule * wd.
-    double const shrink = !Decoupled                                                ? 0.0
-                          : base_.weight_decay_policy == WeightDecayPolicy::coupled ? lr * wd
-                                                                                    : factor * wd;
+    // The tensor's rules chose the rate its decoupled decay follows (its policy).
+    double const shrink = Decoupled ? factor * t.rules.decay_rate * wd : 0.0;
     adam_update<E>(t.values, t.grad, s,
                    {.lr = lr,
                     .beta1 = config_.beta1,
@@ -111,7 +137,6 @@ private:
                     .shrink = shrink});
   }
 
-  HyperParams base_;
   AdamConfig config_;
   LrSchedule schedule_;
   std::vector<Moments> state_;
@@ -126,7 +151,7 @@ class Adam : public detail::AdamImpl<P, E, Scalar, false> {
   using detail::AdamImpl<P, E, Scalar, false>::AdamImpl;
 };
 
-/// Adam with decoupled weight decay (HyperParams::weight_decay_policy says how).
+/// Adam with decoupled weight decay (each tensor's weight_decay_policy says how).
 template <Parameterization P, class E = Kokkos::DefaultExecutionSpace, class Scalar = float>
 class AdamW : public detail::AdamImpl<P, E, Scalar, true> {
   using detail::AdamImpl<P, E, Scalar, true>::AdamImpl;

@@ -35,6 +35,15 @@ struct LrSchedule {
                    ") for a decaying schedule. The decay happens between them. Raise total_steps.");
   }
 
+  /// "warmup=100 decay=cosine total=1000": what a checkpoint records of the schedule.
+  [[nodiscard]] std::string text() const {
+    std::string_view const name = decay == LrDecay::constant ? "constant"
+                                  : decay == LrDecay::cosine ? "cosine"
+                                                             : "linear";
+    return "warmup=" + std::to_string(warmup_steps) + " decay=" + std::string(name) +
+           " total=" + std::to_string(total_steps);
+  }
+
   /// The factor for step `step` (0-based); 0 from total_steps on for decaying schedules.
   [[nodiscard]] double factor(std::int64_t step) const {
     check();

@@ -1,20 +1,22 @@
 #pragma once
 /// smup::SGD<P>: stochastic gradient descent with optional momentum; each tensor's
 /// learning rate is the parameterization's SGD rule for its role (muP: eta * m_d for
-/// input, readout and biases; SmuP: eta / m_rho for hidden matrices).
+/// input, readout and width-sized biases; SmuP: eta / m_rho for hidden matrices).
 ///
-///     smup::SGD<smup::SMuP> sgd(model, hp, {.momentum = 0.9});
+///     smup::SGD<smup::SMuP> sgd(model, {.momentum = 0.9});
 ///
 /// Weight decay is L2: weight_decay * w is added to the gradient. Momentum buffers
 /// use the weights' compressed layout, so pruned weights stay pruned.
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <Kokkos_Core.hpp>
 
 #include <smup/core/error.hpp>
+#include <smup/core/identity.hpp>
 #include <smup/kernels/views.hpp>
 #include <smup/optim/model_tensors.hpp>
 #include <smup/optim/schedule.hpp>
@@ -33,11 +35,9 @@ class SGD {
 public:
   using parameterization = P;
 
-  template <class Model>
-  SGD(Model& model, HyperParams const& base, SgdConfig config = {}, LrSchedule schedule = {})
+  template <class Model> explicit SGD(Model& model, SgdConfig config = {}, LrSchedule schedule = {})
       : config_(config), schedule_(schedule) {
     static_assert(detail::check_optimizer_model<P, E, Scalar, Model>());
-    checked(base);
     if (!(config.momentum >= 0 && config.momentum < 1))
       detail::fail("smup::SGD: momentum must lie in [0, 1). A momentum of 1 or more never "
                    "forgets old gradients. Use e.g. 0.9, or 0 for plain SGD.");
@@ -45,6 +45,14 @@ public:
     for (auto const& t : detail::tensors_of<Scalar, E>(model))
       velocity_.push_back(WeightValues<Scalar, E>("smup::SGD::velocity",
                                                   config.momentum > 0 ? t.values.extent(0) : 0));
+  }
+
+  /// The same, checking that `base` is what the model was built with (an error naming
+  /// the first differing field otherwise): the rates come from the model's layers.
+  template <class Model>
+  SGD(Model& model, HyperParams const& base, SgdConfig config = {}, LrSchedule schedule = {})
+      : SGD(model, config, schedule) {
+    detail::require_model_hyperparams(model, base, "smup::SGD");
   }
 
   template <class Model> void step(Model& model) {
@@ -74,6 +82,23 @@ public:
   }
 
   [[nodiscard]] std::int64_t steps() const { return steps_; }
+
+  /// Calls f(tensor index, "velocity", buffer) for every momentum buffer (none without
+  /// momentum), in a fixed order.
+  template <class F> void for_each_state(F&& f) const {
+    if (config_.momentum > 0)
+      for (std::size_t i = 0; i < velocity_.size(); ++i)
+        f(i, std::string_view("velocity"), velocity_[i]);
+  }
+  /// Sets the step count (the schedule's position), for checkpoints.
+  void restore_steps(std::int64_t steps) { steps_ = steps; }
+  /// What a checkpoint must agree on: the kind and every constant (smup/io/checkpoint.hpp).
+  [[nodiscard]] Identity identity() const {
+    return {{"kind", "SGD"},
+            {"parameterization", std::string(P::name)},
+            {"momentum", exact_text(config_.momentum)},
+            {"schedule", schedule_.text()}};
+  }
 
 private:
   SgdConfig config_;

@@ -8,21 +8,15 @@
 /// (embeddings, readout, biases, norm gains), all transferred unchanged.
 
 #include <limits>
+#include <string>
+#include <string_view>
 
 #include <smup/core/diagnostics.hpp>
 #include <smup/core/error.hpp>
+#include <smup/core/identity.hpp>
+#include <smup/parameterization/weight_decay_policy.hpp>
 
 namespace smup {
-
-/// How weight decay enters the update (both are common; results depend on it).
-enum class WeightDecayPolicy {
-  /// PyTorch AdamW: w -= lr_tensor * weight_decay * w. The decay per step scales
-  /// with each tensor's learning rate, so it follows the parameterization.
-  coupled,
-  /// w -= schedule(t) * weight_decay * w, the same for every tensor whatever its
-  /// learning rate (Loshchilov & Hutter's fully decoupled form).
-  independent,
-};
 
 struct HyperParams {
   double sigma = 0.02;             ///< base init standard deviation of every matrix
@@ -31,7 +25,7 @@ struct HyperParams {
   double alpha_out = 1.0;          ///< readout forward multiplier (divided by m_d under muP/SmuP)
   double lr_mult_non_hidden = 1.0; ///< extra lr factor for input, readout, biases, norm gains
   double weight_decay = 0.0;       ///< decay coefficient of matrices
-  WeightDecayPolicy weight_decay_policy = WeightDecayPolicy::coupled;
+  WeightDecayPolicy weight_decay_policy = WeightDecayPolicy::by_parameterization;
   bool decay_biases_and_gains = false; ///< decaying them is rarely wanted
 };
 
@@ -53,6 +47,29 @@ constexpr HyperParams const& checked(HyperParams const& hp) {
   detail::require<SMUP_DIAG_HP_WEIGHT_DECAY>(hp.weight_decay == 0.0 ||
                                              detail::positive_finite(hp.weight_decay));
   return hp;
+}
+
+/// The first field in which two sets of hyper-parameters differ, as "name a vs b"; empty
+/// when they are equal. Names what an optimizer built with other values than its
+/// model's got wrong.
+inline std::string first_difference(HyperParams const& a, HyperParams const& b) {
+  auto const field = [](char const* name, double x, double y) {
+    return x == y ? std::string()
+                  : std::string(name) + " " + exact_text(x) + " vs " + exact_text(y);
+  };
+  for (auto const& d :
+       {field("sigma", a.sigma, b.sigma), field("eta", a.eta, b.eta),
+        field("alpha_in", a.alpha_in, b.alpha_in), field("alpha_out", a.alpha_out, b.alpha_out),
+        field("lr_mult_non_hidden", a.lr_mult_non_hidden, b.lr_mult_non_hidden),
+        field("weight_decay", a.weight_decay, b.weight_decay)})
+    if (!d.empty()) return d;
+  if (a.weight_decay_policy != b.weight_decay_policy)
+    return "weight_decay_policy " + std::string(to_string(a.weight_decay_policy)) + " vs " +
+           std::string(to_string(b.weight_decay_policy));
+  if (a.decay_biases_and_gains != b.decay_biases_and_gains)
+    return std::string("decay_biases_and_gains ") + (a.decay_biases_and_gains ? "true" : "false") +
+           " vs " + (b.decay_biases_and_gains ? "true" : "false");
+  return {};
 }
 
 } // namespace smup

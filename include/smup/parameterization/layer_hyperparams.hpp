@@ -6,7 +6,7 @@
 ///     constexpr smup::BaseShape base{.width = 128};
 ///     constexpr auto table = smup::hp_table<smup::SMuP, 4>(hp, base, {.width = 1024, .density =
 ///     {1, 16}}); static_assert(table[1].role == smup::Role::hidden);   // [input, hidden x4,
-///     output, bias, norm_gain]
+///     output, bias, output_bias, norm_gain]
 ///
 /// Everything is constexpr, so a model of static shape gets its table at compile time.
 
@@ -36,8 +36,12 @@ struct LayerHyperParams {
   double init_std = 0.0;
   double lr_adam = 0.0;      ///< learning rate for Adam-like optimizers
   double lr_sgd = 0.0;       ///< learning rate for SGD-like optimizers
-  double weight_decay = 0.0; ///< coefficient, applied as HyperParams::weight_decay_policy says
-  double multiplier = 1.0;   ///< forward multiplier on the layer's output
+  double weight_decay = 0.0; ///< coefficient: L2 for Adam and SGD, decoupled for AdamW
+  /// AdamW shrinks the tensor by schedule * decay_rate * weight_decay per step; the
+  /// policy (resolved for the parameterization) chose decay_rate.
+  WeightDecayPolicy weight_decay_policy = WeightDecayPolicy::coupled;
+  double decay_rate = 0.0;
+  double multiplier = 1.0; ///< forward multiplier on the layer's output
 };
 
 /// The values for one tensor of role `role` in a model of hidden width `width`
@@ -66,18 +70,23 @@ constexpr LayerHyperParams layer_hyperparams(HyperParams const& hp, BaseShape ba
   out.lr_adam = hp.eta * lr_factor * P::learning_rate(role, OptimizerFamily::adam).at(md, mr);
   out.lr_sgd = hp.eta * lr_factor * P::learning_rate(role, OptimizerFamily::sgd).at(md, mr);
   out.weight_decay = decays ? hp.weight_decay : 0.0;
+  out.weight_decay_policy = resolved_weight_decay_policy<P>(hp.weight_decay_policy);
+  out.decay_rate = out.weight_decay_policy == WeightDecayPolicy::coupled        ? out.lr_adam
+                   : out.weight_decay_policy == WeightDecayPolicy::base_coupled ? hp.eta * lr_factor
+                                                                                : 1.0;
   out.multiplier = alpha * P::multiplier(role).at(md, mr);
   return out;
 }
 
 namespace detail {
 
-/// Row i of the canonical table: input, hidden x L, output, bias, norm_gain.
+/// Row i of the canonical table: input, hidden x L, output, bias, output_bias, norm_gain.
 constexpr Role table_role(std::size_t i, std::size_t hidden_layers) {
   if (i == 0) return Role::input;
   if (i <= hidden_layers) return Role::hidden;
   if (i == hidden_layers + 1) return Role::output;
-  return i == hidden_layers + 2 ? Role::bias : Role::norm_gain;
+  if (i == hidden_layers + 2) return Role::bias;
+  return i == hidden_layers + 3 ? Role::output_bias : Role::norm_gain;
 }
 
 /// Only the hidden rows take the target's density; the rest of the model is dense.
@@ -90,13 +99,13 @@ template <class P> constexpr LayerHyperParams table_row(HyperParams const& hp, B
 } // namespace detail
 
 /// The whole table for a target of static depth, usable at compile time.
-/// Rows: input, HiddenLayers hidden, output, bias, norm_gain. The depth is the
+/// Rows: input, HiddenLayers hidden, output, bias, output_bias, norm_gain. The depth is the
 /// template argument (it sizes the array); target.hidden_layers is not read.
 template <Parameterization P, std::size_t HiddenLayers>
-constexpr std::array<LayerHyperParams, HiddenLayers + 4>
+constexpr std::array<LayerHyperParams, HiddenLayers + 5>
 hp_table(HyperParams const& hp, BaseShape base, TargetShape target) {
   static_assert(HiddenLayers >= 1, SMUP_DIAG_SHAPE_DEPTH);
-  std::array<LayerHyperParams, HiddenLayers + 4> rows{};
+  std::array<LayerHyperParams, HiddenLayers + 5> rows{};
   for (std::size_t i = 0; i < rows.size(); ++i)
     rows[i] = detail::table_row<P>(hp, base, target, detail::table_role(i, HiddenLayers));
   return rows;
@@ -107,7 +116,7 @@ template <Parameterization P>
 std::vector<LayerHyperParams> hp_table(HyperParams const& hp, BaseShape base, TargetShape target) {
   detail::require<SMUP_DIAG_SHAPE_DEPTH>(target.hidden_layers >= 1);
   auto const hidden = static_cast<std::size_t>(target.hidden_layers);
-  std::vector<LayerHyperParams> rows(hidden + 4);
+  std::vector<LayerHyperParams> rows(hidden + 5);
   for (std::size_t i = 0; i < rows.size(); ++i)
     rows[i] = detail::table_row<P>(hp, base, target, detail::table_role(i, hidden));
   return rows;

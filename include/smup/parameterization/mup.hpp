@@ -12,6 +12,7 @@
 #include <smup/core/ratio.hpp>
 #include <smup/core/role.hpp>
 #include <smup/parameterization/concepts.hpp>
+#include <smup/parameterization/weight_decay_policy.hpp>
 
 namespace smup {
 
@@ -25,14 +26,19 @@ struct MuP {
 
   static constexpr Monomial learning_rate(Role role, OptimizerFamily family) {
     if (family == OptimizerFamily::adam) return role == Role::hidden ? inverse(m_d) : unit_scaling;
-    // SGD: hidden lr = eta * fan_out_mult / fan_in_mult = eta; every other tensor
-    // feeds a width-sized output with a 1/m_d gradient, so it needs eta * m_d.
-    return role == Role::hidden ? unit_scaling : m_d;
+    // SGD: hidden lr = eta * fan_out_mult / fan_in_mult = eta, and so is the readout
+    // bias's, whose outputs are the logits themselves; every other tensor feeds a
+    // width-sized output with a 1/m_d gradient, so it needs eta * m_d.
+    return role == Role::hidden || role == Role::output_bias ? unit_scaling : m_d;
   }
 
   static constexpr Monomial multiplier(Role role) {
     return role == Role::output ? inverse(m_d) : unit_scaling;
   }
+
+  /// Weight decay keeps the base model's per-step decay at every size, as
+  /// microsoft/mup's MuAdamW does (docs/weight_decay.md measures why).
+  static constexpr WeightDecayPolicy weight_decay_policy = WeightDecayPolicy::base_coupled;
 
   static constexpr ratio attention_logit_exponent{-1};
 };

@@ -15,6 +15,7 @@
 #include <smup/core/role.hpp>
 #include <smup/parameterization/concepts.hpp>
 #include <smup/parameterization/mup.hpp>
+#include <smup/parameterization/weight_decay_policy.hpp>
 
 namespace smup {
 
@@ -32,6 +33,9 @@ struct SMuP {
   }
 
   static constexpr Monomial multiplier(Role role) { return MuP::multiplier(role); }
+
+  /// As muP: the base model's per-step decay at every width and density.
+  static constexpr WeightDecayPolicy weight_decay_policy = MuP::weight_decay_policy;
 
   static constexpr ratio attention_logit_exponent = MuP::attention_logit_exponent;
 };

@@ -13,8 +13,9 @@
 ///
 /// where delta (the loss gradient at the layer's output) is 0 at the readout and
 /// mu_out + v_out/2 elsewhere. Biases and norm gains need eta = 0 (Adam) and
-/// eta + delta = 0 (SGD). A parameterization is width-stable when every width
-/// exponent satisfies its condition, density-stable when every density exponent does.
+/// eta + delta = 0 (SGD); the readout bias, whose delta is 0, needs eta = 0 for both.
+/// A parameterization is width-stable when every width exponent satisfies its
+/// condition, density-stable when every density exponent does.
 ///
 ///     static_assert(smup::is_width_stable_v<smup::MuP> && !smup::is_density_stable_v<smup::MuP>);
 ///     constexpr auto report = smup::stability_report<smup::SP>();  // names the first failure
@@ -134,6 +135,11 @@ template <Parameterization P> constexpr StabilityReport stability_report() {
     c.expect(role, sgd_update, P::learning_rate(role, OptimizerFamily::sgd) * delta_width_sized,
              false, ratio{1}, "learning rate");
   }
+  // The readout bias adds to the logits directly: the loss gradient there is Theta(1).
+  c.expect(output_bias, adam_update, P::learning_rate(output_bias, OptimizerFamily::adam), false,
+           ratio{1}, "learning rate");
+  c.expect(output_bias, sgd_update, P::learning_rate(output_bias, OptimizerFamily::sgd), false,
+           ratio{1}, "learning rate");
   return c.report;
 }
 
