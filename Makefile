@@ -1,5 +1,5 @@
 # Thin entry points. The build itself is CMake: see CMakePresets.json and cmake/.
-#   make demo | lm-demo | test | bench   everything they need is done first
+#   make demo | lm-demo | wd-demo | test | bench   everything they need is done first
 #                                (DEMO_ARGS=--full, LM_ARGS=--full: the larger runs)
 #   make deps                    Debian packages (installs them when run as root)
 #   make kokkos                  build Kokkos + Kokkos Kernels into .deps/prefix, once
@@ -54,7 +54,7 @@ ifneq ($(strip $(SMUP_KOKKOS)),)
 CMAKE_ARGS += -DSMUP_KOKKOS=$(SMUP_KOKKOS)
 endif
 
-.PHONY: deps kokkos configure build demo lm-demo test no-device-tests bench gpu-bundle clean \
+.PHONY: deps kokkos configure build demo lm-demo wd-demo test no-device-tests bench gpu-bundle clean \
         distclean
 
 deps:
@@ -137,6 +137,13 @@ lm-demo: build
 	  printf '\n![loss at high sparsity](sparse_loss.svg)\n\n'; \
 	  sed 's/^# /## /' $(LM_OUT)/sparse_loss.md; } > $(LM_OUT)/report.md
 	@echo "make lm-demo: $(LM_OUT)/report.md"
+
+# Which AdamW weight-decay policy keeps the optimal weight decay in place across width
+# and density (docs/weight_decay.md), into wd-results/.
+WD_ARGS ?=
+wd-demo: build
+	OMP_NUM_THREADS=$(JOBS) OMP_PROC_BIND=false OPENBLAS_NUM_THREADS=1 \
+	  ./$(BUILD_DIR)/examples/example_05_weight_decay --out wd-results $(WD_ARGS)
 
 test: $(if $(filter cuda,$(KOKKOS_BACKEND)),no-device-tests,build)
 	cd $(BUILD_DIR) && OMP_NUM_THREADS=2 OMP_PROC_BIND=false \

@@ -5,8 +5,11 @@
 //   example_01_mutransfer              # defaults (about the README's stated minutes on 2 cores)
 //   example_01_mutransfer --full       # wider target, more seeds, longer runs
 //   example_01_mutransfer --smoke      # a few seconds: checks the pipeline end to end
+//   mpirun -np 4 example_01_mutransfer --shard auto   # the sweep over 4 processes
 //
 // Resumable: finished runs are kept in <out>/transfer.csv and skipped when restarted.
+// Shard i of n trains every n-th run into <out>/transfer.shard-i-of-n.csv; the last shard
+// to finish runs the coordinate check and writes the report over all the files.
 
 #include <smup/diagnostics/coord_check.hpp>
 #include <smup/diagnostics/csv.hpp>
@@ -20,12 +23,12 @@
 #include <smup/smup.hpp>
 
 #include "../common/arguments.hpp"
+#include "../common/sweep_options.hpp"
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -52,19 +55,26 @@ struct Settings {
   int coord_steps = 5;
   std::filesystem::path out = "demo-results";
   std::filesystem::path data = smup::io::default_fashion_mnist_dir;
+  smup::SweepShard shard{};
 };
 
 constexpr char const* usage =
     "usage: example_01_mutransfer [--full | --smoke] [--out DIR] [--data DIR] [--steps N] [--seeds "
     "N]\n"
+    "                             [--shard i/n | --shard auto]\n"
     "  Trains SP, muP and SmuP MLPs on Fashion-MNIST over an LR grid, densities and seeds;\n"
     "  writes transfer.csv, coord_check.csv, SVG figures and summary.md into DIR\n"
-    "  (default demo-results). Finished runs are kept and skipped on restart.\n";
+    "  (default demo-results). Finished runs are kept and skipped on restart.\n"
+    "  --shard i/n (1 <= i <= n) trains every n-th run of the sweep, into\n"
+    "  DIR/transfer.shard-i-of-n.csv; --shard auto takes i and n from mpirun, mpiexec or\n"
+    "  srun. The last shard to finish writes the report over all shards' files (rerun any\n"
+    "  shard's command to write it).\n";
 
 Settings parse(int argc, char** argv) {
   Settings s;
   smup_example::Arguments const args(argc, argv);
   for (std::size_t i = 0; i < args.size(); ++i) {
+    if (smup_example::read_shard(args, i, s.shard)) continue;
     if (args[i] == "--full") {
       s.width = 1024;
       s.seeds = 3;
@@ -232,9 +242,6 @@ int main(int argc, char* argv[]) {
     }
     data.norm = smup::io::Standardization::of(data.raw.train.images);
 
-    std::cerr << "coordinate check...\n";
-    coordinate_check(s, data);
-
     // The base model (dense, base width) tunes the LR; the target reuses it at every density.
     std::vector<std::uint64_t> seeds;
     for (int i = 0; i < s.seeds; ++i) seeds.push_back(static_cast<std::uint64_t>(i));
@@ -248,12 +255,19 @@ int main(int argc, char* argv[]) {
         smup::powers_of_two(s.lr_first, s.lr_last), seeds);
     runs.insert(runs.end(), target.begin(), target.end());
     auto const csv = s.out / "transfer.csv";
-    auto const sweep = smup::run_sweep(
-        runs, {.csv = csv}, [&](smup::RunSpec const& run) { return train_run(s, data, run); });
+    auto const sweep =
+        smup::run_sweep(runs, {.csv = csv, .shard = s.shard},
+                        [&](smup::RunSpec const& run) { return train_run(s, data, run); });
     std::cerr << "sweep: " << sweep.executed << " runs trained, " << sweep.skipped
               << " kept from an earlier run, " << sweep.diverged << " diverged\n";
+    // Only the process that completes the sweep checks coordinates and reports.
+    if (!smup_example::sweep_complete(runs, csv, s.shard,
+                                      "coordinate check, transfer.svg, summary.md"))
+      return;
 
-    auto const records = smup::read_sweep_results(csv);
+    std::cerr << "coordinate check...\n";
+    coordinate_check(s, data);
+    auto const records = smup::read_sweep_results_merged(csv, runs);
     auto const report = smup::transfer_report(
         records, {.parameterizations = ps,
                   .base_width = std::to_string(s.base_width),
@@ -276,10 +290,9 @@ int main(int argc, char* argv[]) {
     double const minutes =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60;
     summary << "\nWall time of this invocation: " << fmt(minutes, 1) << " min.\n";
-    {
-      std::ofstream out(s.out / "summary.md");
-      out << summary.str();
-    }
+    // Whole or not at all: two shards finishing together may both write it.
+    smup::detail::write_file_atomically(s.out / "summary.md", summary.str(),
+                                        "example_01_mutransfer");
     std::cout << summary.str();
   });
 }

@@ -96,6 +96,9 @@ Settings parse(int argc, char** argv) {
   if (s.io.checkpoint_every > 0 || s.io.stop_after_steps > 0)
     throw std::invalid_argument("--checkpoint-every and --stop-after-steps: the coordinate "
                                 "check trains each model a few steps; there is nothing to resume");
+  if (s.io.shard_given)
+    throw std::invalid_argument("--shard: the coordinate check is not a sweep of runs; run it "
+                                "in one process");
   s.io.finish();
   return s;
 }

@@ -8,8 +8,11 @@
 //   example_03_lm_lr_transfer --full       # target 256, every density 1..1/64, 2 seeds
 //   example_03_lm_lr_transfer --smoke      # seconds: checks the pipeline end to end
 //   example_03_lm_lr_transfer --tied-readout   # readout tied to the token embedding
+//   srun -n 8 example_03_lm_lr_transfer --shard auto   # the sweep over 8 processes
 //
 // Resumable: finished runs are kept in <out>/transfer.csv and skipped when restarted.
+// Shard i of n trains every n-th run into <out>/transfer.shard-i-of-n.csv; the last shard
+// to finish writes the report over all the files.
 
 #include <smup/core/parse_ratio.hpp>
 #include <smup/diagnostics/sweep.hpp>
@@ -30,7 +33,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -46,19 +48,24 @@ struct Settings {
   std::vector<std::string> densities{"1", "1/4", "1/16", "1/64"};
   int lr_first = -11, lr_last = -5; // powers of two
   int seeds = 1;
-  smup_example::LmOptions io{}; // --out, --data, --tied-readout
+  smup_example::LmOptions io{}; // --out, --data, --tied-readout, --shard, checkpoints
 };
 
 constexpr char const* usage =
     "usage: example_03_lm_lr_transfer [--full | --smoke] [--out DIR] [--data PATH] [--steps N] "
     "[--seeds N] [--tied-readout]\n"
     "                                 [--checkpoint-every N] [--stop-after-steps N]\n"
+    "                                 [--shard i/n | --shard auto]\n"
     "  LR transfer across density of a byte-level GPT (SP, muP, SmuP) on the fortunes (or\n"
     "  PATH, a text file or folder); writes transfer.csv, transfer.svg and transfer.md into\n"
     "  DIR (default lm-results, lm-results/tied-readout with the readout tied to the token\n"
     "  embedding). Finished runs are kept and skipped on restart; with --checkpoint-every N\n"
     "  a run also saves its state every N steps to DIR/checkpoints and an interrupted run\n"
-    "  resumes there. --stop-after-steps N exits (status 3) after N steps, checkpointed.\n";
+    "  resumes there. --stop-after-steps N exits (status 3) after N steps, checkpointed.\n"
+    "  --shard i/n (1 <= i <= n) trains every n-th run of the sweep, into\n"
+    "  DIR/transfer.shard-i-of-n.csv; --shard auto takes i and n from mpirun, mpiexec or\n"
+    "  srun. The last shard to finish writes the report over all shards' files (rerun any\n"
+    "  shard's command to write it).\n";
 
 Settings parse(int argc, char** argv) {
   Settings s;
@@ -123,14 +130,16 @@ int main(int argc, char* argv[]) {
         smup::powers_of_two(s.lr_first, s.lr_last), seeds);
     runs.insert(runs.end(), target.begin(), target.end());
     auto const csv = s.io.out / "transfer.csv";
-    auto const sweep = smup::run_sweep(runs, {.csv = csv}, [&](smup::RunSpec const& run) {
-      return smup_example::train_lm_run(s.lm, data, run, {.sigma = 0.02, .eta = run.lr});
-    });
+    auto const sweep =
+        smup::run_sweep(runs, {.csv = csv, .shard = s.io.shard}, [&](smup::RunSpec const& run) {
+          return smup_example::train_lm_run(s.lm, data, run, {.sigma = 0.02, .eta = run.lr});
+        });
     std::cerr << "sweep: " << sweep.executed << " runs trained, " << sweep.skipped
               << " kept from an earlier run, " << sweep.diverged << " diverged\n";
+    if (!smup_example::sweep_complete(runs, csv, s.io.shard, "transfer.svg, transfer.md")) return;
 
     auto const report = smup::transfer_report(
-        smup::read_sweep_results(csv),
+        smup::read_sweep_results_merged(csv, runs),
         {.parameterizations = ps,
          .base_width = std::to_string(s.lm.base_width),
          .target_width = std::to_string(s.width),
@@ -156,10 +165,9 @@ int main(int argc, char* argv[]) {
             << report.base_tuned_table(sparsest)
             << "\nWall time of this invocation: " << smup::TransferReport::fixed(minutes, 1)
             << " min.\n";
-    {
-      std::ofstream out(s.io.out / "transfer.md");
-      out << summary.str();
-    }
+    // Whole or not at all: two shards finishing together may both write it.
+    smup::detail::write_file_atomically(s.io.out / "transfer.md", summary.str(),
+                                        "example_03_lm_lr_transfer");
     std::cout << summary.str();
   });
 }

@@ -12,9 +12,17 @@
 //   example_04_lm_sparse_loss --seeds 3    # three target runs per density (2 by default)
 //   example_04_lm_sparse_loss --smoke      # seconds: checks the pipeline end to end
 //   example_04_lm_sparse_loss --tied-readout   # readout tied to the token embedding
+//   mpirun -np 3 example_04_lm_sparse_loss --shard auto   # over 3 processes
 //
 // Writes sparse_loss.csv (every run, resumable), sparse_loss.svg and sparse_loss.md into
 // --out (lm-results).
+//
+// Sharded (--shard i/n), the study runs in two phases. Tuning: each parameterization's
+// tuning is a chain of runs that each depend on the best found before, so the whole chain
+// of the k-th parameterization (SP, muP, SmuP; k = 0, 1, 2) goes to shard k % n + 1. Target
+// runs: once every parameterization is tuned, shard i trains every n-th of them. A shard
+// that finds another's tuning unfinished stops after its own, asking to be rerun; the shard
+// that finishes the target runs last writes the report.
 
 #include <smup/core/parse_ratio.hpp>
 #include <smup/diagnostics/svg_plot.hpp>
@@ -29,12 +37,14 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <limits>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -48,20 +58,27 @@ struct Settings {
   std::vector<int> eta_exponents{-11, -10, -9, -8, -7, -6, -5};
   std::vector<int> multiplier_exponents{-2, -1, 0, 1, 2}; ///< alpha_in, alpha_out, lr_mult: 2^e
   int seeds = 2;                ///< of each target run; the table gives their mean and range
-  smup_example::LmOptions io{}; // --out, --data, --tied-readout
+  smup_example::LmOptions io{}; // --out, --data, --tied-readout, --shard, checkpoints
 };
 
 constexpr char const* usage =
     "usage: example_04_lm_sparse_loss [--full | --smoke] [--out DIR] [--data PATH] [--steps N]\n"
     "                                 [--seeds N] [--tied-readout]\n"
     "                                 [--checkpoint-every N] [--stop-after-steps N]\n"
+    "                                 [--shard i/n | --shard auto]\n"
     "  Tunes eta, alpha_out, alpha_in and the non-hidden LR multiplier of a dense base GPT\n"
     "  for SP, muP and SmuP, then trains the target width at every density with them, N\n"
     "  seeds each (2 unless given); writes sparse_loss.csv, sparse_loss.svg and\n"
     "  sparse_loss.md into DIR (lm-results, or lm-results/tied-readout with the readout\n"
     "  tied to the token embedding). With --checkpoint-every N a run saves its state every\n"
     "  N steps to DIR/checkpoints and an interrupted run resumes there; --stop-after-steps N\n"
-    "  exits (status 3) after N steps, checkpointed. Finished runs are kept on restart.\n";
+    "  exits (status 3) after N steps, checkpointed. Finished runs are kept on restart.\n"
+    "  --shard i/n (1 <= i <= n; auto: i and n from mpirun, mpiexec or srun) splits the\n"
+    "  study, writing DIR/sparse_loss.shard-i-of-n.csv, in two phases: shard k % n + 1\n"
+    "  tunes the k-th parameterization (SP, muP, SmuP: k = 0, 1, 2); then, once all three\n"
+    "  are tuned, shard i trains every n-th target run. A shard that finds another's tuning\n"
+    "  unfinished stops after its own: rerun it once the others finish. The last shard to\n"
+    "  finish the target runs writes the report (rerun any shard's command to write it).\n";
 
 Settings parse(int argc, char** argv) {
   Settings s;
@@ -153,28 +170,45 @@ class Study {
 public:
   Study(Settings const& s, smup_example::LmData& data) : s_(s), data_(data) {}
 
-  /// Trains (or finds on disk) each run and returns the val loss of each, in order
-  /// (infinite for a diverged run).
-  std::vector<double> losses(std::string const& p, std::int64_t width, std::string const& density,
-                             std::vector<Choice> const& choices, std::uint64_t seed = 0) {
-    std::vector<smup::RunSpec> runs;
-    for (auto const& c : choices)
-      runs.push_back({.key = {{"parameterization", p},
-                              {"width", std::to_string(width)},
-                              {"density", density},
-                              {"alpha_in", std::to_string(c.alpha_in)},
-                              {"alpha_out", std::to_string(c.alpha_out)},
-                              {"lr_mult", std::to_string(c.lr_mult)}},
-                      .lr = std::ldexp(1.0, c.eta),
-                      .seed = seed});
-    smup::run_sweep(runs, {.csv = s_.io.out / "sparse_loss.csv"}, [&](smup::RunSpec const& run) {
-      Choice c{.eta = static_cast<int>(std::lround(std::log2(run.lr))),
-               .alpha_in = std::stoi(run.at("alpha_in")),
-               .alpha_out = std::stoi(run.at("alpha_out")),
-               .lr_mult = std::stoi(run.at("lr_mult"))};
-      return smup_example::train_lm_run(s_.lm, data_, run, c.hyperparams());
-    });
-    auto const records = smup::read_sweep_results(s_.io.out / "sparse_loss.csv");
+  [[nodiscard]] std::filesystem::path csv() const { return s_.io.out / "sparse_loss.csv"; }
+
+  /// The run of one configuration; its HPs are its key columns.
+  [[nodiscard]] static smup::RunSpec run_of(std::string const& p, std::int64_t width,
+                                            std::string const& density, Choice const& c,
+                                            std::uint64_t seed) {
+    return {.key = {{"parameterization", p},
+                    {"width", std::to_string(width)},
+                    {"density", density},
+                    {"alpha_in", std::to_string(c.alpha_in)},
+                    {"alpha_out", std::to_string(c.alpha_out)},
+                    {"lr_mult", std::to_string(c.lr_mult)}},
+            .lr = std::ldexp(1.0, c.eta),
+            .seed = seed};
+  }
+
+  smup::RunResult train(smup::RunSpec const& run) {
+    Choice c{.eta = static_cast<int>(std::lround(std::log2(run.lr))),
+             .alpha_in = std::stoi(run.at("alpha_in")),
+             .alpha_out = std::stoi(run.at("alpha_out")),
+             .lr_mult = std::stoi(run.at("lr_mult"))};
+    return smup_example::train_lm_run(s_.lm, data_, run, c.hyperparams());
+  }
+
+  /// The val loss of each run, in order (infinite for a diverged run). With `train`, runs
+  /// no file of the sweep holds are trained (into this shard's file) first; without, a run
+  /// missing from the files leaves the result empty.
+  std::optional<std::vector<double>> losses(std::vector<smup::RunSpec> const& runs, bool train) {
+    if (train)
+      smup::run_sweep(runs, {.csv = csv(), .shard = s_.io.shard, .split_runs = false},
+                      [&](smup::RunSpec const& run) { return this->train(run); });
+    else if (!smup::sweep_progress(runs, csv()).complete())
+      return std::nullopt;
+    return lookup(runs, smup::read_sweep_results_merged(csv()));
+  }
+
+  /// The val loss of each run in `records` (infinite when diverged or absent).
+  static std::vector<double> lookup(std::vector<smup::RunSpec> const& runs,
+                                    std::vector<smup::SweepRecord> const& records) {
     std::vector<double> out;
     for (auto const& run : runs) {
       double loss = std::numeric_limits<double>::infinity();
@@ -187,27 +221,29 @@ public:
     return out;
   }
 
-  /// One HP at a time on the dense base model, each at the best values found so far.
-  Choice tune(std::string const& p) {
+  /// One HP at a time on the dense base model, each at the best values found so far. With
+  /// `train` false, only from the files; empty when a step of the chain is missing there.
+  std::optional<Choice> tune(std::string const& p, bool train) {
     Choice best;
-    auto const base = s_.lm.base_width;
-    auto pick = [&](std::vector<int> const& values, int Choice::*field) {
+    for (auto const& [values, field] : {std::pair{s_.eta_exponents, &Choice::eta},
+                                        std::pair{s_.multiplier_exponents, &Choice::alpha_out},
+                                        std::pair{s_.multiplier_exponents, &Choice::alpha_in},
+                                        std::pair{s_.multiplier_exponents, &Choice::lr_mult}}) {
       std::vector<Choice> choices;
+      std::vector<smup::RunSpec> runs;
       for (int v : values) {
         Choice c = best;
         c.*field = v;
         choices.push_back(c);
+        runs.push_back(run_of(p, s_.lm.base_width, "1", c, 0));
       }
-      auto const l = losses(p, base, "1", choices);
+      auto const l = losses(runs, train);
+      if (!l) return std::nullopt;
       std::size_t arg = 0;
-      for (std::size_t i = 1; i < l.size(); ++i)
-        if (l[i] < l[arg]) arg = i;
+      for (std::size_t i = 1; i < l->size(); ++i)
+        if ((*l)[i] < (*l)[arg]) arg = i;
       best = choices[arg];
-    };
-    pick(s_.eta_exponents, &Choice::eta);
-    pick(s_.multiplier_exponents, &Choice::alpha_out);
-    pick(s_.multiplier_exponents, &Choice::alpha_in);
-    pick(s_.multiplier_exponents, &Choice::lr_mult);
+    }
     return best;
   }
 
@@ -227,29 +263,71 @@ int main(int argc, char* argv[]) {
                                         s.lm.context);
     smup_example::LmData data{std::move(corpus), std::move(validation)};
     Study study(s, data);
+    auto const& shard = s.io.shard;
 
+    // Phase 1, tuning: the k-th parameterization's chain of runs belongs to shard k % n + 1;
+    // the others' results are read from the files when there.
+    std::vector<std::string> const ps{std::string(smup::SP::name), std::string(smup::MuP::name),
+                                      std::string(smup::SMuP::name)};
+    std::vector<Choice> tuned;
+    std::string unfinished;
+    std::set<std::size_t> tuners;
+    for (std::size_t k = 0; k < ps.size(); ++k) {
+      if (auto const best = study.tune(ps[k], smup::in_shard(k, shard))) {
+        tuned.push_back(*best);
+        continue;
+      }
+      unfinished += (unfinished.empty() ? "" : ", ") + ps[k];
+      tuners.insert(k % static_cast<std::size_t>(shard.count) + 1);
+    }
+    if (!unfinished.empty()) {
+      std::string by;
+      for (auto t : tuners) by += (by.empty() ? "" : ", ") + std::to_string(t);
+      std::cout << shard.describe() << " has done its part of the tuning; the tuning of "
+                << unfinished << " (by shard" << (tuners.size() > 1 ? "s " : " ") << by
+                << ") is not finished, and the target runs need every parameterization's. "
+                << "Rerun this command once " << (tuners.size() > 1 ? "they finish" : "it finishes")
+                << ": it then trains this shard's share of the target runs.\n";
+      return;
+    }
+
+    // Phase 2, the target at every density and seed with the tuned HPs: every n-th run.
+    std::vector<smup::RunSpec> targets;
+    for (std::size_t k = 0; k < ps.size(); ++k)
+      for (auto const& density : s.densities)
+        for (int seed = 0; seed < s.seeds; ++seed)
+          targets.push_back(
+              Study::run_of(ps[k], s.width, density, tuned[k], static_cast<std::uint64_t>(seed)));
+    smup::run_sweep(targets, {.csv = study.csv(), .shard = shard},
+                    [&](smup::RunSpec const& run) { return study.train(run); });
+    if (!smup_example::sweep_complete(targets, study.csv(), shard,
+                                      "sparse_loss.svg, sparse_loss.md", "target runs"))
+      return;
+
+    auto const records = smup::read_sweep_results_merged(study.csv());
     smup::SvgFigure fig{.title = "Dense-tuned HPs, width " + std::to_string(s.width)};
     auto& panel = fig.add_panel("all parameterizations", {"density", smup::AxisScale::log2},
                                 {"validation loss"});
-    std::ostringstream tuned, table;
-    tuned << "| parameterization | eta | alpha_out | alpha_in | non-hidden lr mult | base loss "
-             "(seed 0) "
-             "|\n|---|---|---|---|---|---|\n";
+    std::ostringstream tuned_table, table;
+    tuned_table << "| parameterization | eta | alpha_out | alpha_in | non-hidden lr mult | base "
+                   "loss (seed 0) |\n|---|---|---|---|---|---|\n";
     table << "| density |";
     std::vector<std::vector<SeedSpread>> by_density(s.densities.size());
-    for (std::string_view name : {smup::SP::name, smup::MuP::name, smup::SMuP::name}) {
-      std::string const p(name);
-      auto const best = study.tune(p);
-      auto const base_loss = study.losses(p, s.lm.base_width, "1", {best}).front();
-      tuned << "| " << p << " | 2^" << best.eta << " | 2^" << best.alpha_out << " | 2^"
-            << best.alpha_in << " | 2^" << best.lr_mult << " | " << fixed(base_loss, 4) << " |\n";
+    for (std::size_t k = 0; k < ps.size(); ++k) {
+      auto const& p = ps[k];
+      auto const& best = tuned[k];
+      auto const base_loss =
+          Study::lookup({Study::run_of(p, s.lm.base_width, "1", best, 0)}, records).front();
+      tuned_table << "| " << p << " | 2^" << best.eta << " | 2^" << best.alpha_out << " | 2^"
+                  << best.alpha_in << " | 2^" << best.lr_mult << " | " << fixed(base_loss, 4)
+                  << " |\n";
       table << " " << p << " |";
       for (std::size_t d = 0; d < s.densities.size(); ++d) {
-        std::vector<double> seed_losses;
+        std::vector<smup::RunSpec> seeds;
         for (int seed = 0; seed < s.seeds; ++seed)
-          seed_losses.push_back(
-              study.losses(p, s.width, s.densities[d], {best}, std::uint64_t(seed)).front());
-        SeedSpread const spread(seed_losses);
+          seeds.push_back(
+              Study::run_of(p, s.width, s.densities[d], best, static_cast<std::uint64_t>(seed)));
+        SeedSpread const spread(Study::lookup(seeds, records));
         if (std::isfinite(spread.mean))
           panel.add(p, smup::parse_ratio(s.densities[d]).to_double(), spread.mean);
         by_density[d].push_back(spread);
@@ -274,12 +352,11 @@ int main(int argc, char* argv[]) {
             << "is trained with " << s.seeds << (s.seeds == 1 ? " seed" : " seeds")
             << " (mask, init and batch order), the table gives the mean"
             << (s.seeds == 1 ? "" : " and, in brackets, the lowest and highest") << ".\n\n"
-            << tuned.str() << "\nValidation loss of the target with those HPs:\n\n"
+            << tuned_table.str() << "\nValidation loss of the target with those HPs:\n\n"
             << table.str() << "\nWall time of this invocation: " << fixed(minutes, 1) << " min.\n";
-    {
-      std::ofstream out(s.io.out / "sparse_loss.md");
-      out << summary.str();
-    }
+    // Whole or not at all: two shards finishing together may both write it.
+    smup::detail::write_file_atomically(s.io.out / "sparse_loss.md", summary.str(),
+                                        "example_04_lm_sparse_loss");
     std::cout << summary.str();
   });
 }

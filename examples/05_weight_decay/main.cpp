@@ -7,8 +7,11 @@
 //
 //   example_05_weight_decay            # the default grid (minutes on 2 cores)
 //   example_05_weight_decay --smoke    # seconds: checks the pipeline end to end
+//   mpirun -np 4 example_05_weight_decay --shard auto   # the sweep over 4 processes
 //
 // Resumable: finished runs are kept in <out>/weight_decay.csv and skipped when restarted.
+// Shard i of n trains every n-th run into <out>/weight_decay.shard-i-of-n.csv; the last
+// shard to finish writes the report over all the files.
 // A small training subset and many epochs make the model overfit, so decay has an
 // optimum to find.
 
@@ -24,11 +27,11 @@
 #include <smup/sparsity/unstructured.hpp>
 
 #include "../common/arguments.hpp"
+#include "../common/sweep_options.hpp"
 
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -47,25 +50,36 @@ struct Settings {
   std::vector<std::string> densities{"1", "1/4"};
   int hidden_layers = 2;
   double eta = 0x1p-8;
-  int wd_first = -5, wd_last = 4; // powers of two
-  int seeds = 2;
+  int wd_first = -5, wd_last = 7; // powers of two
+  int seeds = 4;
   int steps = 400;
   std::int64_t batch = 128;
   std::int64_t train_images = 4096;
   std::filesystem::path out = "wd-results";
   std::filesystem::path data = smup::io::default_fashion_mnist_dir;
+  smup::SweepShard shard{};
+  /// Which matrices decay: "hidden" only, where the two policies differ, and/or "all"
+  /// (input and readout too, which both policies decay alike).
+  std::vector<std::string> decayed{"hidden"};
 };
 
 constexpr char const* usage =
     "usage: example_05_weight_decay [--smoke] [--out DIR] [--data DIR] [--steps N] [--seeds N]\n"
+    "                               [--decay hidden|all|both] [--shard i/n | --shard auto]\n"
     "  Sweeps AdamW's weight decay for the coupled and base_coupled policies on SmuP MLPs\n"
-    "  (Fashion-MNIST) at two widths and two densities; writes weight_decay.csv,\n"
-    "  weight_decay.svg and summary.md into DIR (default wd-results).\n";
+    "  (Fashion-MNIST) at two widths and two densities, 4 seeds, decaying only the hidden\n"
+    "  matrices (--decay all: every matrix; both: the two sweeps); writes weight_decay.csv,\n"
+    "  weight_decay.svg and summary.md into DIR (default wd-results). Finished runs are\n"
+    "  kept and skipped on restart. --shard i/n (1 <= i <= n) trains every n-th run, into\n"
+    "  DIR/weight_decay.shard-i-of-n.csv; --shard auto takes i and n from mpirun, mpiexec\n"
+    "  or srun. The last shard to finish writes the report over all shards' files (rerun\n"
+    "  any shard's command to write it).\n";
 
 Settings parse(int argc, char** argv) {
   Settings s;
   smup_example::Arguments const args(argc, argv);
   for (std::size_t i = 0; i < args.size(); ++i) {
+    if (smup_example::read_shard(args, i, s.shard)) continue;
     if (args[i] == "--smoke") {
       s.base_width = 32;
       s.widths = {"32", "64"};
@@ -82,6 +96,12 @@ Settings parse(int argc, char** argv) {
       s.steps = args.positive(i);
     } else if (args[i] == "--seeds") {
       s.seeds = args.positive(i);
+    } else if (args[i] == "--decay") {
+      auto const scope = args.text(i);
+      if (scope != "all" && scope != "hidden" && scope != "both")
+        throw std::invalid_argument("--decay takes hidden, all or both (got '" + scope + "')");
+      s.decayed = scope == "both" ? std::vector<std::string>{"all", "hidden"}
+                                  : std::vector<std::string>{scope};
     } else if (args[i] == "--help" || args[i] == "-h") {
       std::cout << usage;
       std::exit(0);
@@ -108,7 +128,8 @@ smup::RunResult train_run(Settings const& s, Data& data, smup::RunSpec const& ru
   smup::HyperParams const hp{.sigma = 0.05,
                              .eta = s.eta,
                              .weight_decay = std::stod(run.at("weight_decay")),
-                             .weight_decay_policy = policy_named(run.at("policy"))};
+                             .weight_decay_policy = policy_named(run.at("policy")),
+                             .decay_input_and_readout = run.at("decayed") == "all"};
   smup::MLP<P, Pattern> model({.in = 784,
                                .width = std::stoll(run.at("width")),
                                .hidden_layers = s.hidden_layers,
@@ -161,12 +182,17 @@ struct WdOptimum {
   bool at_edge = false;
 };
 
+/// What each value of the "decayed" key means, for titles and tables.
+std::string decayed_text(std::string const& decayed) {
+  return decayed == "all" ? "every matrix decays" : "only the hidden matrices decay";
+}
+
 void report(Settings const& s, std::vector<smup::SweepRecord> const& records) {
-  // (policy, width, density) -> weight decay -> (sum of val loss, runs).
+  // (decayed, policy, width, density) -> weight decay -> (sum of val loss, runs).
   std::map<std::vector<std::string>, std::map<double, std::pair<double, int>>> curves;
   for (auto const& r : records) {
-    auto& point = curves[{r.spec.at("policy"), r.spec.at("width"), r.spec.at("density")}]
-                        [std::stod(r.spec.at("weight_decay"))];
+    auto& point = curves[{r.spec.at("decayed"), r.spec.at("policy"), r.spec.at("width"),
+                          r.spec.at("density")}][std::stod(r.spec.at("weight_decay"))];
     point.first += r.result.diverged ? std::nan("") : r.result.val_loss;
     ++point.second;
   }
@@ -174,25 +200,26 @@ void report(Settings const& s, std::vector<smup::SweepRecord> const& records) {
                                fmt(std::log2(s.eta), 0) + ", mean of " + std::to_string(s.seeds) +
                                " seeds)"};
   std::map<std::vector<std::string>, WdOptimum> optima;
-  for (std::string policy : {"coupled", "base_coupled"}) {
-    auto& panel =
-        fig.add_panel(policy, {"weight decay", smup::AxisScale::log2}, {"validation loss"});
-    for (auto const& width : s.widths)
-      for (auto const& density : s.densities) {
-        auto const it = curves.find({policy, width, density});
-        if (it == curves.end()) continue;
-        std::vector<std::pair<double, double>> mean;
-        for (auto const& [wd, sum] : it->second) mean.emplace_back(wd, sum.first / sum.second);
-        std::string const series = "width " + width + ", density " + density;
-        for (auto const& [wd, loss] : mean) panel.add(series, wd, loss);
-        if (auto const opt = smup::lr_optimum(mean)) {
-          panel.highlight(series, opt->grid_lr, opt->grid_loss);
-          optima[{policy, width, density}] = {std::log2(opt->lr), opt->loss,
-                                              opt->grid_lr == mean.front().first ||
-                                                  opt->grid_lr == mean.back().first};
+  for (auto const& decayed : s.decayed)
+    for (std::string policy : {"coupled", "base_coupled"}) {
+      auto& panel = fig.add_panel(policy + ", " + decayed_text(decayed),
+                                  {"weight decay", smup::AxisScale::log2}, {"validation loss"});
+      for (auto const& width : s.widths)
+        for (auto const& density : s.densities) {
+          auto const it = curves.find({decayed, policy, width, density});
+          if (it == curves.end()) continue;
+          std::vector<std::pair<double, double>> mean;
+          for (auto const& [wd, sum] : it->second) mean.emplace_back(wd, sum.first / sum.second);
+          std::string const series = "width " + width + ", density " + density;
+          for (auto const& [wd, loss] : mean) panel.add(series, wd, loss);
+          if (auto const opt = smup::lr_optimum(mean)) {
+            panel.highlight(series, opt->grid_lr, opt->grid_loss);
+            optima[{decayed, policy, width, density}] = {std::log2(opt->lr), opt->loss,
+                                                         opt->grid_lr == mean.front().first ||
+                                                             opt->grid_lr == mean.back().first};
+          }
         }
-      }
-  }
+    }
   fig.write(s.out / "weight_decay.svg");
 
   std::ostringstream md;
@@ -202,27 +229,29 @@ void report(Settings const& s, std::vector<smup::SweepRecord> const& records) {
      << " training images (the model overfits), validation on the 10k test images; eta 2^"
      << fmt(std::log2(s.eta), 0) << ", weight decay 2^" << s.wd_first << " .. 2^" << s.wd_last
      << ", " << s.seeds << " seed(s).\n\n"
-     << "| policy | width | density | m_d m_rho | optimal log2(wd) | shift from base | val "
-        "loss |\n|---|---|---|---|---|---|---|\n";
-  for (std::string policy : {"coupled", "base_coupled"}) {
-    auto const base = optima.find({policy, s.widths.front(), s.densities.front()});
-    for (auto const& width : s.widths)
-      for (auto const& density : s.densities) {
-        auto const it = optima.find({policy, width, density});
-        if (it == optima.end()) continue;
-        double const product =
-            std::stod(width) / double(s.base_width) * smup::parse_ratio(density).to_double();
-        md << "| " << policy << " | " << width << " | " << density << " | " << fmt(product, 2)
-           << " | " << fmt(it->second.log2_wd, 2) << (it->second.at_edge ? " (grid edge)" : "")
-           << " | "
-           << (base == optima.end() ? "-" : fmt(it->second.log2_wd - base->second.log2_wd, 2))
-           << " | " << fmt(it->second.loss, 4) << " |\n";
-      }
-  }
+     << "| decayed | policy | width | density | m_d m_rho | optimal log2(wd) | shift from base "
+        "| val loss |\n|---|---|---|---|---|---|---|---|\n";
+  for (auto const& decayed : s.decayed)
+    for (std::string policy : {"coupled", "base_coupled"}) {
+      auto const base = optima.find({decayed, policy, s.widths.front(), s.densities.front()});
+      for (auto const& width : s.widths)
+        for (auto const& density : s.densities) {
+          auto const it = optima.find({decayed, policy, width, density});
+          if (it == optima.end()) continue;
+          double const product =
+              std::stod(width) / double(s.base_width) * smup::parse_ratio(density).to_double();
+          md << "| " << decayed << " | " << policy << " | " << width << " | " << density << " | "
+             << fmt(product, 2) << " | " << fmt(it->second.log2_wd, 2)
+             << (it->second.at_edge ? " (grid edge)" : "") << " | "
+             << (base == optima.end() ? "-" : fmt(it->second.log2_wd - base->second.log2_wd, 2))
+             << " | " << fmt(it->second.loss, 4) << " |\n";
+        }
+    }
   md << "\nCoupled decay removes lr_tensor * wd per step, and SmuP's hidden rate is eta / "
         "(m_d m_rho): it predicts the optimum to move by log2(m_d m_rho). Base-coupled decay "
         "removes eta * wd at every size: it predicts no shift.\n";
-  std::ofstream(s.out / "summary.md") << md.str();
+  // Whole or not at all: two shards finishing together may both write it.
+  smup::detail::write_file_atomically(s.out / "summary.md", md.str(), "example_05_weight_decay");
   std::cout << md.str();
 }
 
@@ -245,7 +274,8 @@ int main(int argc, char* argv[]) {
       wds.push_back(smup::detail::format_double(wd));
     std::vector<smup::RunSpec> runs;
     for (auto const& policy : {"coupled", "base_coupled"}) {
-      auto grid = smup::sweep_grid({{"policy", {policy}},
+      auto grid = smup::sweep_grid({{"decayed", s.decayed},
+                                    {"policy", {policy}},
                                     {"width", s.widths},
                                     {"density", s.densities},
                                     {"weight_decay", wds}},
@@ -253,10 +283,12 @@ int main(int argc, char* argv[]) {
       runs.insert(runs.end(), grid.begin(), grid.end());
     }
     auto const csv = s.out / "weight_decay.csv";
-    auto const sweep = smup::run_sweep(
-        runs, {.csv = csv}, [&](smup::RunSpec const& run) { return train_run(s, data, run); });
+    auto const sweep =
+        smup::run_sweep(runs, {.csv = csv, .shard = s.shard},
+                        [&](smup::RunSpec const& run) { return train_run(s, data, run); });
     std::cerr << "sweep: " << sweep.executed << " runs trained, " << sweep.skipped
               << " kept from an earlier run, " << sweep.diverged << " diverged\n";
-    report(s, smup::read_sweep_results(csv));
+    if (!smup_example::sweep_complete(runs, csv, s.shard, "weight_decay.svg, summary.md")) return;
+    report(s, smup::read_sweep_results_merged(csv, runs));
   });
 }

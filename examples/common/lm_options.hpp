@@ -1,14 +1,17 @@
 #pragma once
 // The command-line options the language-model examples share: where results go, which
-// text to train on, and whether the readout is tied to the token embedding.
+// text to train on, whether the readout is tied to the token embedding, checkpoints, and
+// which shard of a sweep this process runs.
 #include <cstddef>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
+#include <smup/diagnostics/sweep_shard.hpp>
 #include <smup/io/text.hpp>
 
 #include "arguments.hpp"
+#include "sweep_options.hpp"
 
 namespace smup_example {
 
@@ -23,12 +26,16 @@ struct LmOptions {
   bool tied_readout = false;
   int checkpoint_every = 0; ///< steps between a run's checkpoints (DIR/checkpoints); 0: none
   int stop_after_steps = 0; ///< training steps before exiting with status 3; 0: run to the end
+  smup::SweepShard shard{}; ///< --shard i/n or auto: this process's share of a sweep
+  bool shard_given = false; ///< for the examples that run no sweep, to refuse it
 
   /// Reads args[i] if it is --out, --data, --tied-readout, --checkpoint-every,
-  /// --stop-after-steps or --help (which prints `usage` and exits); returns whether it was
-  /// one of them.
+  /// --stop-after-steps, --shard or --help (which prints `usage` and exits); returns
+  /// whether it was one of them.
   bool read(Arguments const& args, std::size_t& i, char const* usage) {
-    if (args[i] == "--checkpoint-every") {
+    if (read_shard(args, i, shard)) {
+      shard_given = true;
+    } else if (args[i] == "--checkpoint-every") {
       checkpoint_every = args.positive(i);
     } else if (args[i] == "--stop-after-steps") {
       stop_after_steps = args.positive(i);

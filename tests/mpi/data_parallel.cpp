@@ -1,4 +1,4 @@
-// smup::mpi::DataParallel under mpiexec: training on the ranks' shares of each global batch
+// smup::DataParallel under mpiexec: training on the ranks' shares of each global batch
 // matches training on the whole batch in one process (MLP with sparse hidden matrices, a
 // small GPT), is bit-identical from run to run, and splits batches as documented.
 //
@@ -120,11 +120,11 @@ struct Run {
 /// (dp given), or on the whole batch in this process (dp null).
 template <class Model, class Batch> Run train(typename Model::Shape const& shape,
                                               std::int64_t global, Batch const& batch,
-                                              smup::mpi::DataParallel* dp) {
+                                              smup::DataParallel* dp) {
   Model model(shape, base, hp, 42);
   if (dp != nullptr) dp->broadcast_weights(model);
   smup::Adam<smup::SMuP, E, typename Model::scalar_type> adam(model);
-  auto const share = dp != nullptr ? dp->share(global) : smup::mpi::Share{0, global};
+  auto const share = dp != nullptr ? dp->share(global) : smup::BatchShare{0, global};
   Run run;
   for (int step = 0; step < steps; ++step) {
     auto const [x, y] = batch(step, share.begin, share.end);
@@ -162,14 +162,14 @@ Gpt::Shape const gpt_shape{
     .vocab = 32, .context = 8, .width = 32, .head_dim = 8, .blocks = 2, .density = {1, 4}};
 GptData const gpt_batch{8, 32};
 
-void check_share(smup::mpi::DataParallel& dp) {
-  using smup::mpi::DataParallel;
-  using smup::mpi::Share;
+void check_share(smup::DataParallel& dp) {
+  using smup::BatchShare;
+  using smup::DataParallel;
   // 7 over 2: the first rank gets the extra example.
-  expect(DataParallel::share_of(7, 0, 2) == Share{0, 4}, "7 over 2: rank 0 gets [0, 4)");
-  expect(DataParallel::share_of(7, 1, 2) == Share{4, 7}, "7 over 2: rank 1 gets [4, 7)");
-  expect(DataParallel::share_of(2, 2, 3) == Share{2, 2}, "2 over 3: the last rank gets none");
-  expect(DataParallel::share_of(0, 0, 1) == Share{0, 0}, "an empty batch splits into nothing");
+  expect(DataParallel::share_of(7, 0, 2) == BatchShare{0, 4}, "7 over 2: rank 0 gets [0, 4)");
+  expect(DataParallel::share_of(7, 1, 2) == BatchShare{4, 7}, "7 over 2: rank 1 gets [4, 7)");
+  expect(DataParallel::share_of(2, 2, 3) == BatchShare{2, 2}, "2 over 3: the last rank gets none");
+  expect(DataParallel::share_of(0, 0, 1) == BatchShare{0, 0}, "an empty batch splits into nothing");
   // Every split covers the batch, in order, with sizes differing by at most one.
   for (int ranks = 1; ranks <= 5; ++ranks)
     for (std::int64_t global = 0; global <= 13; ++global) {
@@ -196,7 +196,7 @@ void check_share(smup::mpi::DataParallel& dp) {
   expect(sizes[0] == 7, "the ranks' shares of 7 add up to 7");
 }
 
-void check_mlp(smup::mpi::DataParallel& dp) {
+void check_mlp(smup::DataParallel& dp) {
   // Global batch 9: on 2 ranks, shares of 5 and 4 (weighted 5/9 and 4/9).
   auto const ranks = train<Mlp>(mlp_shape, 9, mlp_batch, &dp);
   auto const single = train<Mlp>(mlp_shape, 9, mlp_batch, nullptr);
@@ -214,13 +214,13 @@ void check_mlp(smup::mpi::DataParallel& dp) {
                             std::to_string(worst) + ")");
 }
 
-void check_gpt(smup::mpi::DataParallel& dp) {
+void check_gpt(smup::DataParallel& dp) {
   auto const ranks = train<Gpt>(gpt_shape, 6, gpt_batch, &dp);
   auto const single = train<Gpt>(gpt_shape, 6, gpt_batch, nullptr);
   compare_with_one_process(ranks, single, "GPT, unstructured 1/4, float");
 }
 
-void check_repeat(smup::mpi::DataParallel& dp) {
+void check_repeat(smup::DataParallel& dp) {
   // Two runs on the ranks: the same losses and weights, bit for bit.
   auto const a = train<Mlp>(mlp_shape, 9, mlp_batch, &dp);
   auto const b = train<Mlp>(mlp_shape, 9, mlp_batch, &dp);
@@ -232,7 +232,7 @@ void check_repeat(smup::mpi::DataParallel& dp) {
   expect(c.weights == d.weights, "GPT: two runs on the ranks give identical weights");
 }
 
-void check_errors(smup::mpi::DataParallel& dp) {
+void check_errors(smup::DataParallel& dp) {
   Mlp model(mlp_shape, base, hp, 42);
   // Mistakes throw on every rank, none waits forever in a collective.
   auto const share = dp.share(9);
@@ -276,15 +276,15 @@ int main(int argc, char* argv[]) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   Kokkos::initialize(argc, argv);
   {
-    std::vector<std::pair<std::string_view, std::function<void(smup::mpi::DataParallel&)>>> const
-        checks{{"share", check_share},
-               {"mlp", check_mlp},
-               {"gpt", check_gpt},
-               {"repeat", check_repeat},
-               {"errors", check_errors}};
+    std::vector<std::pair<std::string_view, std::function<void(smup::DataParallel&)>>> const checks{
+        {"share", check_share},
+        {"mlp", check_mlp},
+        {"gpt", check_gpt},
+        {"repeat", check_repeat},
+        {"errors", check_errors}};
     std::vector<std::string_view> wanted(argv + 1, argv + argc);
     try {
-      smup::mpi::DataParallel dp;
+      smup::DataParallel dp;
       for (auto const& [name, check] : checks)
         if (wanted.empty() || std::find(wanted.begin(), wanted.end(), name) != wanted.end()) {
           check(dp);

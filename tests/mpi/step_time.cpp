@@ -45,7 +45,7 @@ int main(int argc, char* argv[]) {
       if (arg == "--batch") batch = value;
       if (arg == "--steps") steps = static_cast<int>(value);
     }
-    smup::mpi::DataParallel dp;
+    smup::DataParallel dp;
     smup::HyperParams const hp{.sigma = 0.05, .eta = 0x1p-9};
     Model model({.in = 784, .width = width, .hidden_layers = 4, .out = 10, .density = {1, 16}},
                 {.width = 128}, hp, 7);

@@ -1,5 +1,6 @@
 // The sweep runner: every run once, resumable from its CSV, diverged runs recorded, and
-// the LR optimum interpolated in log2(lr).
+// the LR optimum interpolated in log2(lr); split into shards, each with its own file, and
+// the shards' files read back as one.
 #include "catch.hpp"
 #include "temp_dir.hpp"
 
@@ -7,12 +8,17 @@
 #include <smup/diagnostics/csv.hpp>
 #include <smup/diagnostics/sweep.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <map>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -57,6 +63,62 @@ template <class F> std::string error_text(F&& f) {
 bool contains(std::string const& text, std::string const& part) {
   return text.find(part) != std::string::npos;
 }
+
+/// The files in `dir`, by name.
+std::set<std::string> files_in(fs::path const& dir) {
+  std::set<std::string> names;
+  for (auto const& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename());
+  return names;
+}
+
+/// Equal runs with equal results, in the same order.
+void check_same_records(std::vector<smup::SweepRecord> const& a,
+                        std::vector<smup::SweepRecord> const& b) {
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    INFO("record " << i << ": " << a[i].spec.describe() << " / " << b[i].spec.describe());
+    CHECK(a[i].spec.key == b[i].spec.key);
+    CHECK(a[i].spec.lr == b[i].spec.lr);
+    CHECK(a[i].spec.seed == b[i].spec.seed);
+    CHECK(a[i].result.train_loss == b[i].result.train_loss);
+    CHECK(a[i].result.val_loss == b[i].result.val_loss);
+    CHECK(a[i].result.val_acc == b[i].result.val_acc);
+    CHECK(a[i].result.diverged == b[i].result.diverged);
+  }
+}
+
+/// Sets and unsets environment variables for one test, and puts every variable it
+/// touched back as it was.
+class Environment {
+public:
+  Environment() = default;
+  Environment(Environment const&) = delete;
+  Environment& operator=(Environment const&) = delete;
+  ~Environment() {
+    for (auto const& [name, value] : saved_) {
+      if (value)
+        ::setenv(name.c_str(), value->c_str(), 1);
+      else
+        ::unsetenv(name.c_str());
+    }
+  }
+  void set(std::string const& name, std::string const& value) {
+    save(name);
+    ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  void unset(std::string const& name) {
+    save(name);
+    ::unsetenv(name.c_str());
+  }
+
+private:
+  void save(std::string const& name) {
+    if (saved_.count(name)) return;
+    char const* const value = std::getenv(name.c_str());
+    saved_[name] = value ? std::optional<std::string>(value) : std::nullopt;
+  }
+  std::map<std::string, std::optional<std::string>> saved_;
+};
 
 /// Captures what std::cerr receives while alive.
 struct CaptureStderr {
@@ -343,4 +405,262 @@ TEST_CASE("Each run prints a progress line with its loss and an ETA unless quiet
   CHECK(contains(text, "[2/2] density=1/16 lr=0.0003 seed=7  val_loss "));
   CHECK(contains(text, ", ETA "));
   CHECK(text.find("[1/2]") == text.rfind("[1/2]")); // the quiet sweep printed nothing
+}
+
+TEST_CASE("Shard i of n trains the runs at positions p with p % n == i - 1, into its own file",
+          "[diagnostics][sweep][shard]") {
+  TempDir dir("sweep-shards");
+  auto const runs = demo_grid(); // 24 runs
+  auto const unsharded = dir.path / "unsharded" / "transfer.csv";
+  smup::run_sweep(runs, {.csv = unsharded, .quiet = true}, fake_train);
+  auto const reference = smup::read_sweep_results(unsharded);
+
+  for (int n : {1, 2, 3, 5, 24, 30}) {
+    INFO("n = " << n);
+    auto const folder = dir.path / ("n" + std::to_string(n));
+    auto const csv = folder / "transfer.csv";
+    std::map<std::string, int> calls;
+    std::set<std::string> expected_files;
+    for (int i = 1; i <= n; ++i) {
+      INFO("shard " << i);
+      std::vector<std::string> mine;
+      auto const report = smup::run_sweep(runs, {.csv = csv, .quiet = true, .shard = {i, n}},
+                                          [&](smup::RunSpec const& run) {
+                                            ++calls[identity(run)];
+                                            mine.push_back(identity(run));
+                                            return fake_train(run);
+                                          });
+      std::vector<std::string> positions;
+      for (std::size_t p = static_cast<std::size_t>(i - 1); p < runs.size();
+           p += static_cast<std::size_t>(n))
+        positions.push_back(identity(runs[p]));
+      CHECK(mine == positions);
+      CHECK(report.total == positions.size());
+      CHECK(report.executed == positions.size());
+      CHECK(report.skipped == 0);
+
+      // Each shard wrote its own file and no other.
+      auto const own = smup::shard_csv_path(csv, {i, n});
+      CHECK(own == (n == 1 ? csv
+                           : folder / ("transfer.shard-" + std::to_string(i) + "-of-" +
+                                       std::to_string(n) + ".csv")));
+      expected_files.insert(own.filename());
+      CHECK(files_in(folder) == expected_files);
+      CHECK(smup::read_csv(own).rows.size() == positions.size());
+      // Complete once every shard that has runs is done.
+      CHECK(smup::sweep_progress(runs, csv).complete() ==
+            (static_cast<std::size_t>(i) >= std::min(static_cast<std::size_t>(n), runs.size())));
+    }
+    CHECK(calls.size() == runs.size());
+    for (auto const& [run, count] : calls) CHECK(count == 1);
+    CHECK(smup::sweep_csv_files(csv).size() == static_cast<std::size_t>(n));
+
+    // The merged shards are the unsharded sweep: in the grid's order when given the grid.
+    check_same_records(smup::read_sweep_results_merged(csv, runs), reference);
+    CHECK(smup::read_sweep_results_merged(csv).size() == runs.size());
+    auto const progress = smup::sweep_progress(runs, csv);
+    CHECK(progress.done == runs.size());
+    CHECK(progress.files == smup::sweep_csv_files(csv));
+  }
+}
+
+TEST_CASE("A sweep resumed with another shard count trains only the runs no file holds",
+          "[diagnostics][sweep][shard]") {
+  TempDir dir("sweep-shard-resume");
+  auto const csv = dir.path / "transfer.csv";
+  auto const runs = demo_grid();
+  std::map<std::string, int> calls;
+  auto train = [&](smup::RunSpec const& run) {
+    ++calls[identity(run)];
+    return fake_train(run);
+  };
+  // Half of the sweep as shard 1 of 2 (the even positions), then the rest in three shards.
+  CHECK(smup::run_sweep(runs, {.csv = csv, .quiet = true, .shard = {1, 2}}, train).executed == 12);
+  auto progress = smup::sweep_progress(runs, csv);
+  CHECK(progress.total == 24);
+  CHECK(progress.done == 12);
+  REQUIRE(progress.missing.size() == 12);
+  CHECK(identity(progress.missing.front()) == identity(runs[1])); // grid order
+  CHECK(identity(progress.missing.back()) == identity(runs[23]));
+  CHECK_FALSE(progress.complete());
+
+  std::size_t executed = 0, skipped = 0;
+  for (int i = 1; i <= 3; ++i) {
+    auto const report = smup::run_sweep(runs, {.csv = csv, .quiet = true, .shard = {i, 3}}, train);
+    CHECK(report.total == 8);
+    executed += report.executed;
+    skipped += report.skipped;
+  }
+  CHECK(executed == 12);
+  CHECK(skipped == 12);
+  CHECK(calls.size() == runs.size());
+  for (auto const& [run, count] : calls) CHECK(count == 1);
+  CHECK(smup::sweep_progress(runs, csv).complete());
+
+  // Unsharded, the same sweep finds every run in the shard files and trains none; its
+  // own file, the CSV, gets the header only.
+  auto const last = smup::run_sweep(runs, {.csv = csv, .quiet = true}, train);
+  CHECK(last.executed == 0);
+  CHECK(last.skipped == 24);
+  CHECK(smup::read_csv(csv).rows.empty());
+  CHECK(smup::sweep_csv_files(csv) ==
+        std::vector<fs::path>{
+            csv, dir.path / "transfer.shard-1-of-2.csv", dir.path / "transfer.shard-1-of-3.csv",
+            dir.path / "transfer.shard-2-of-3.csv", dir.path / "transfer.shard-3-of-3.csv"});
+
+  // A grown grid trains only what is new, into the file of the shard that owns it.
+  auto more = runs;
+  more.push_back({runs[0].key, 3e-4, 0}); // position 24
+  calls.clear();
+  CHECK(smup::run_sweep(more, {.csv = csv, .quiet = true, .shard = {2, 3}}, train).executed == 0);
+  CHECK(smup::run_sweep(more, {.csv = csv, .quiet = true, .shard = {1, 3}}, train).executed == 1);
+  CHECK(calls.size() == 1);
+  CHECK(smup::read_sweep_results_merged(csv, more).size() == 25);
+}
+
+TEST_CASE("Merging keeps one copy of a run found twice and skips a line being written",
+          "[diagnostics][sweep][shard]") {
+  TempDir dir("sweep-shard-merge");
+  auto const csv = dir.path / "transfer.csv";
+  auto const runs = demo_grid();
+  smup::SweepOptions const first{.csv = csv, .quiet = true, .shard = {1, 2}};
+  smup::run_sweep(runs, first, fake_train);
+  auto const shard_file = dir.path / "transfer.shard-1-of-2.csv";
+
+  // The same runs again in a file of a larger shard count, with other losses: the copy in
+  // the first file (by shard count, then index) is the one kept.
+  auto copy = smup::read_csv(shard_file);
+  for (auto& row : copy.rows) row[copy.column("val_loss")] = "7";
+  smup::write_csv(dir.path / "transfer.shard-3-of-4.csv", copy.header, copy.rows);
+  auto const merged = smup::read_sweep_results_merged(csv);
+  REQUIRE(merged.size() == 12);
+  for (auto const& rec : merged) CHECK(rec.result.val_loss != 7);
+
+  // A line another process is writing (no newline yet) is not a run yet.
+  {
+    std::ofstream out(dir.path / "transfer.shard-2-of-2.csv", std::ios::binary);
+    out << smup::csv_line(copy.header) << "SP,256,1,0.0009765625,1,0.375";
+  }
+  CHECK(smup::read_sweep_results_merged(csv).size() == 12);
+  CHECK(smup::sweep_progress(runs, csv).done == 12);
+  // Shard 2 of 2 drops that unfinished line and trains its runs.
+  auto const second =
+      smup::run_sweep(runs, {.csv = csv, .quiet = true, .shard = {2, 2}}, fake_train);
+  CHECK(second.executed == 12);
+  CHECK(smup::read_sweep_results_merged(csv).size() == 24);
+  CHECK(smup::read_csv(dir.path / "transfer.shard-2-of-2.csv").rows.size() == 12);
+
+  // Files of another layout, and a sweep with no file at all, are errors that say so.
+  smup::write_csv(dir.path / "transfer.shard-1-of-3.csv", {"lr", "seed", "loss"}, {});
+  auto const mixed = error_text([&] { (void)smup::read_sweep_results_merged(csv); });
+  CHECK(contains(mixed, "transfer.shard-1-of-3.csv"));
+  CHECK(contains(mixed, "transfer.shard-1-of-2.csv"));
+  CHECK(contains(mixed, "lr,seed,loss"));
+  CHECK(contains(error_text([&] { smup::run_sweep(runs, first, fake_train); }),
+                 "transfer.shard-1-of-3.csv"));
+  CHECK(contains(error_text([&] { (void)smup::sweep_progress(runs, csv); }), "lr,seed,loss"));
+  CHECK(contains(error_text([&] { (void)smup::read_sweep_results_merged(dir.path / "none.csv"); }),
+                 "none.shard-<i>-of-<n>.csv"));
+}
+
+TEST_CASE("Shards are written i/n, 1-based, and their files named after the CSV",
+          "[diagnostics][sweep][shard]") {
+  CHECK(smup::parse_shard("2/4") == smup::SweepShard{.index = 2, .count = 4});
+  CHECK(smup::parse_shard("1/1") == smup::SweepShard{});
+  CHECK(smup::parse_shard("4/4").describe() == "shard 4 of 4");
+  for (std::string bad :
+       {"0/4", "5/4", "3/2", "1/0", "a/b", "2", "2/", "/4", "-1/4", "2/4x", "", " 1/2", "1/2/3"}) {
+    INFO("'" << bad << "'");
+    CHECK(contains(error_text([&] { (void)smup::parse_shard(bad); }), "'" + bad + "'"));
+  }
+  CHECK(contains(error_text([&] { (void)smup::parse_shard("3/2"); }), "numbered 1 to 2"));
+  CHECK(contains(error_text([&] { (void)smup::parse_shard("1/0"); }), "at least one"));
+
+  CHECK(smup::shard_csv_path("out/transfer.csv", {2, 4}) == "out/transfer.shard-2-of-4.csv");
+  CHECK(smup::shard_csv_path("out/transfer.csv", {1, 1}) == "out/transfer.csv");
+  CHECK(smup::shard_csv_path("results", {1, 2}) == "results.shard-1-of-2");
+  CHECK_THROWS_AS(smup::shard_csv_path("t.csv", {0, 2}), smup::error);
+
+  TempDir dir("sweep-shard-names");
+  auto const csv = dir.path / "transfer.csv";
+  for (auto name :
+       {"transfer.shard-02-of-4.csv", "transfer.shard-1-of-1.csv", "transfer.shard-5-of-4.csv",
+        "other.shard-1-of-2.csv", "transfer.shard-1-of-2.csv.tmp-123", "transfer.shard-x-of-2.csv",
+        "transfer.shard-10-of-12.csv", "transfer.shard-2-of-2.csv"})
+    std::ofstream(dir.path / name) << "";
+  CHECK(smup::sweep_csv_files(csv) ==
+        std::vector<fs::path>{dir.path / "transfer.shard-2-of-2.csv",
+                              dir.path / "transfer.shard-10-of-12.csv"});
+  CHECK(smup::sweep_csv_files(dir.path / "missing" / "transfer.csv").empty());
+
+  int calls = 0;
+  auto train = [&](smup::RunSpec const& run) {
+    ++calls;
+    return fake_train(run);
+  };
+  CHECK(
+      contains(error_text([&] {
+                 smup::run_sweep(demo_grid(), {.csv = csv, .quiet = true, .shard = {3, 2}}, train);
+               }),
+               "shard 3 of 2"));
+  CHECK(calls == 0);
+}
+
+TEST_CASE("A sharded sweep says which shard it is and tags its progress lines",
+          "[diagnostics][sweep][shard]") {
+  TempDir dir("sweep-shard-progress");
+  auto const runs = smup::sweep_grid({{"density", {"1/16"}}}, {0x1p-9, 0x1p-8, 3e-4}, {7});
+  std::string text;
+  {
+    CaptureStderr capture;
+    smup::run_sweep(runs, {.csv = dir.path / "a.csv", .shard = {2, 2}}, fake_train);
+    smup::run_sweep(runs, {.csv = dir.path / "a.csv"}, fake_train);
+    text = capture.text.str();
+  }
+  INFO(text);
+  CHECK(contains(text, "smup sweep, shard 2 of 2: 1 of the grid's 3 runs are this shard's; it "
+                       "appends to '"));
+  CHECK(contains(text, "a.shard-2-of-2.csv'"));
+  CHECK(contains(text, "shard 2/2 [1/1] density=1/16 lr=2^-8 seed=7  val_loss "));
+  CHECK(contains(text, "smup sweep: 1 of 3 runs are already in '"));
+  CHECK(contains(text, "a.csv' or its shard files; running the other 2."));
+}
+
+TEST_CASE("The shard of an MPI rank or Slurm task comes from its launcher's variables",
+          "[diagnostics][sweep][shard]") {
+  Environment env;
+  std::vector<std::string> const names{
+      "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMI_SIZE",
+      "SLURM_PROCID",         "SLURM_NTASKS"};
+  for (auto const& name : names) env.unset(name);
+  CHECK(smup::shard_from_environment() == smup::SweepShard{}); // one process
+
+  env.set("SLURM_PROCID", "3");
+  env.set("SLURM_NTASKS", "8");
+  CHECK(smup::shard_from_environment() == smup::SweepShard{4, 8});
+  env.set("PMI_RANK", "0");
+  env.set("PMI_SIZE", "2");
+  CHECK(smup::shard_from_environment() == smup::SweepShard{1, 2}); // MPI before Slurm
+  env.set("OMPI_COMM_WORLD_RANK", "5");
+  env.set("OMPI_COMM_WORLD_SIZE", "6");
+  CHECK(smup::shard_from_environment() == smup::SweepShard{6, 6}); // Open MPI first
+
+  for (auto const& name : names) env.unset(name);
+  env.set("PMI_RANK", "1");
+  env.set("PMI_SIZE", "4");
+  CHECK(smup::shard_from_environment() == smup::SweepShard{2, 4});
+
+  // Broken variables are errors that name them, never a silent guess.
+  env.set("PMI_RANK", "4");
+  CHECK(contains(error_text([] { (void)smup::shard_from_environment(); }), "PMI_RANK='4'"));
+  env.set("PMI_RANK", "one");
+  CHECK(contains(error_text([] { (void)smup::shard_from_environment(); }), "PMI_RANK='one'"));
+  env.unset("PMI_SIZE");
+  env.set("PMI_RANK", "1");
+  CHECK(contains(error_text([] { (void)smup::shard_from_environment(); }), "PMI_SIZE is not set"));
+  env.unset("PMI_RANK");
+  env.set("OMPI_COMM_WORLD_SIZE", "0");
+  env.set("OMPI_COMM_WORLD_RANK", "0");
+  CHECK(contains(error_text([] { (void)smup::shard_from_environment(); }),
+                 "OMPI_COMM_WORLD_SIZE='0'"));
 }

@@ -344,6 +344,14 @@ TEST_CASE("Weight decay is zero on biases and norm gains unless decay_biases_and
         REQUIRE(row.weight_decay == (decays ? 0.125 : 0.0));
       }
     }
+  // Without decay_input_and_readout only the hidden matrices (and vectors, if asked) decay.
+  hp.decay_input_and_readout = false;
+  for (LayerHyperParams const& row :
+       smup::hp_table<smup::SMuP>(at_run_time(hp), {.width = 128}, target)) {
+    CAPTURE(smup::to_string(row.role));
+    bool const decays = row.role == Role::hidden || !smup::is_matrix(row.role);
+    REQUIRE(row.weight_decay == (decays ? 0.125 : 0.0));
+  }
   // No decay asked, none given, anywhere.
   for (LayerHyperParams const& row : smup::hp_table<smup::MuP>(
            at_run_time(HyperParams{.decay_biases_and_gains = true}), {.width = 128}, target))

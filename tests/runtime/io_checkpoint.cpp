@@ -189,6 +189,7 @@ TEST_CASE("A run resumed from a checkpoint is bit-identical to the uninterrupted
           "[io][checkpoint]") {
   check_gpt_resume<smup::Dense>("dense");
   check_gpt_resume<smup::Unstructured>("unstructured");
+  check_gpt_resume<smup::BalancedUnstructured>("balanced");
   check_gpt_resume<smup::NM<1, 2>>("nm");
   check_gpt_resume<smup::Block<4, 4>>("block");
 }

@@ -22,7 +22,7 @@ static_assert(defaults.alpha_in == 1.0 && defaults.alpha_out == 1.0);
 static_assert(defaults.lr_mult_non_hidden == 1.0);
 static_assert(defaults.weight_decay == 0.0);
 static_assert(defaults.weight_decay_policy == smup::WeightDecayPolicy::by_parameterization);
-static_assert(!defaults.decay_biases_and_gains);
+static_assert(!defaults.decay_biases_and_gains && defaults.decay_input_and_readout);
 // An aggregate, so designated initialisers name what is tuned.
 static_assert(std::is_aggregate_v<HyperParams>);
 constexpr HyperParams tuned{.sigma = 0.05, .eta = 0x1p-9, .alpha_out = 2.0};

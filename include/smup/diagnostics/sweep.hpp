@@ -29,6 +29,16 @@
 /// Any other exception (smup::error from a bad configuration, std::bad_alloc, ...) is a
 /// bug, not a result: it stops the sweep and propagates. The runs finished before it are
 /// already on disk, so rerunning after the fix resumes.
+///
+/// Many processes: with `.shard = smup::parse_shard("2/4")` (or smup::shard_from_environment()
+/// under mpirun or srun) a process trains a quarter of the grid and appends only to
+/// transfer.shard-2-of-4.csv; see sweep_shard.hpp. Resuming skips runs found in any file of
+/// the sweep. Once every shard is done, read_sweep_results_merged reads all the files as one,
+/// and sweep_progress tells a process whether they are all done:
+///
+///     smup::run_sweep(runs, {.csv = csv, .shard = shard}, train);
+///     if (smup::sweep_progress(runs, csv).complete())
+///       report(smup::read_sweep_results_merged(csv, runs));
 
 #include <algorithm>
 #include <charconv>
@@ -55,6 +65,7 @@
 
 #include <smup/core/error.hpp>
 #include <smup/diagnostics/csv.hpp>
+#include <smup/diagnostics/sweep_shard.hpp>
 
 namespace smup {
 
@@ -118,9 +129,17 @@ struct SweepOptions {
   /// val_acc, diverged.
   std::vector<std::string> columns{};
   bool quiet = false; ///< no progress lines on stderr
+  /// This process's share of the grid and its own file (see sweep_shard.hpp). Default 1 of
+  /// 1: every run, appended to `csv`.
+  SweepShard shard{};
+  /// false: the shard trains every run given, not its share by position, still writing only
+  /// its own file. For callers that share out the work themselves, e.g. a chain of runs
+  /// that each depend on the last, all given to one shard.
+  bool split_runs = true;
 };
 
-/// What one call of run_sweep did: `diverged` counts among the runs executed by this call.
+/// What one call of run_sweep did: `total` is this shard's share of the grid (the whole
+/// grid unsharded), `diverged` counts among the runs executed by this call.
 struct SweepReport {
   std::size_t total = 0;
   std::size_t skipped = 0;
@@ -337,6 +356,128 @@ inline std::vector<std::string> sweep_row(std::vector<SweepColumn> const& layout
   return row;
 }
 
+/// One file of a sweep: its header and complete rows. An unfinished last line (an append
+/// cut short, or one another process is writing right now) is left out, as CsvAppender
+/// drops it on reopening; a file created an instant ago may have no header yet.
+struct SweepFile {
+  std::filesystem::path path{};
+  std::vector<std::string> header{};
+  std::vector<std::vector<std::string>> rows{};
+};
+
+inline SweepFile read_sweep_file(std::filesystem::path const& path, std::string const& entity) {
+  CsvParse parse = parse_csv(read_text_file(path, entity));
+  if (parse.last_unterminated && !parse.open_quote) parse.records.pop_back();
+  SweepFile file{.path = path};
+  if (parse.records.empty()) return file;
+  CsvTable table = to_table(std::move(parse.records), path, entity);
+  file.header = std::move(table.header);
+  file.rows = std::move(table.rows);
+  return file;
+}
+
+/// The sweep's files that have a header, in sweep_csv_files' order; throws when two
+/// disagree on the columns.
+inline std::vector<SweepFile> read_sweep_files(std::filesystem::path const& csv,
+                                               std::string const& entity) {
+  std::vector<SweepFile> out;
+  for (auto const& path : sweep_csv_files(csv)) {
+    SweepFile file = read_sweep_file(path, entity);
+    if (file.header.empty()) continue;
+    if (!out.empty() && file.header != out.front().header)
+      fail(entity + ": '" + out.front().path.string() + "' has the columns '" +
+           describe_header(out.front().header) + "' but '" + path.string() + "' has '" +
+           describe_header(file.header) +
+           "'. The files of one sweep share one layout; merging these would mix two. Move the "
+           "files of the other layout away.");
+    out.push_back(std::move(file));
+  }
+  return out;
+}
+
+/// The run_identity of every row of `files`, with the key values taken in `key_names`' order.
+inline std::set<std::string> finished_runs(std::vector<SweepFile> const& files,
+                                           std::vector<std::string> const& key_names,
+                                           std::string const& entity) {
+  std::set<std::string> done;
+  for (auto const& file : files) {
+    auto const column = [&](std::string const& name) {
+      auto const it = std::find(file.header.begin(), file.header.end(), name);
+      if (it == file.header.end())
+        fail(entity + ": '" + file.path.string() + "' has no column '" + name +
+             "'. A finished run is recognised by its key values, lr and seed. Pass the grid "
+             "of the sweep that wrote the file, or move the file away.");
+      return static_cast<std::size_t>(it - file.header.begin());
+    };
+    std::vector<std::size_t> keys;
+    for (auto const& name : key_names) keys.push_back(column(name));
+    auto const lr_column = column("lr"), seed_column = column("seed");
+    for (std::size_t r = 0; r < file.rows.size(); ++r) {
+      auto const& row = file.rows[r];
+      double lr = 0;
+      std::uint64_t seed = 0;
+      if (!parse_double(row[lr_column], lr) || !parse_seed(row[seed_column], seed))
+        fail(entity + ": '" + file.path.string() + "' row " + std::to_string(r + 1) + " has lr '" +
+             row[lr_column] + "' and seed '" + row[seed_column] +
+             "', which do not read as numbers. Resuming matches runs by them. Fix or remove "
+             "that row.");
+      std::vector<std::string> values;
+      for (auto c : keys) values.push_back(row[c]);
+      done.insert(run_identity(values, lr, seed));
+    }
+  }
+  return done;
+}
+
+/// The rows of one sweep file as records, in the file's order.
+inline std::vector<SweepRecord> sweep_records(std::vector<std::string> const& header,
+                                              std::vector<std::vector<std::string>> const& rows,
+                                              std::filesystem::path const& path,
+                                              std::string const& entity) {
+  for (auto name : {"lr", "seed", "train_loss", "val_loss", "diverged"})
+    if (std::find(header.begin(), header.end(), name) == header.end())
+      fail(entity + ": '" + path.string() + "' has no column '" + name +
+           "'. A sweep's CSV has lr, seed, train_loss, val_loss and diverged. Pass the file "
+           "run_sweep wrote.");
+  std::vector<SweepRecord> out;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    auto const& row = rows[r];
+    SweepRecord rec;
+    bool ok = true;
+    for (std::size_t c = 0; c < header.size(); ++c) {
+      auto const& name = header[c];
+      auto const& text = row[c];
+      if (!is_sweep_reserved(name)) {
+        rec.spec.key.emplace_back(name, text);
+      } else if (name == "lr") {
+        ok = ok && parse_double(text, rec.spec.lr);
+      } else if (name == "seed") {
+        ok = ok && parse_seed(text, rec.spec.seed);
+      } else if (name == "train_loss") {
+        ok = ok && parse_double(text, rec.result.train_loss);
+      } else if (name == "val_loss") {
+        ok = ok && parse_double(text, rec.result.val_loss);
+      } else if (name == "val_acc") {
+        double acc = 0;
+        if (!text.empty()) {
+          ok = ok && parse_double(text, acc);
+          rec.result.val_acc = acc;
+        }
+      } else if (text == "0" || text == "1") {
+        rec.result.diverged = text == "1";
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok)
+      fail(entity + ": '" + path.string() + "' row " + std::to_string(r + 1) +
+           " has a value that does not read as a number (or diverged is not 0 or 1). "
+           "Results are read back as numbers. Fix or remove that row.");
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
 } // namespace detail
 
 inline std::string RunSpec::describe() const {
@@ -405,57 +546,61 @@ template <class Train> SweepReport run_sweep(std::vector<RunSpec> const& runs,
                 "smup::run_sweep: the callback must be callable as RunResult(RunSpec const&). "
                 "The sweep passes each run and records what it returns. Take a "
                 "smup::RunSpec const& and return a smup::RunResult.");
+  std::string const entity = "smup::run_sweep";
+  SweepShard const shard = options.shard;
+  detail::check_shard(shard, entity);
+  std::vector<RunSpec const*> share;
+  for (std::size_t p = 0; p < runs.size(); ++p)
+    if (!options.split_runs || in_shard(p, shard)) share.push_back(&runs[p]);
   SweepReport report;
-  report.total = runs.size();
+  report.total = share.size();
   if (runs.empty()) return report;
   if (options.csv.empty())
-    detail::fail("smup::run_sweep: no CSV path. Results and resuming need a file. Set "
-                 "SweepOptions::csv.");
+    detail::fail(entity + ": no CSV path. Results and resuming need a file. Set "
+                          "SweepOptions::csv.");
   std::vector<std::string> columns = options.columns;
-  auto const layout = detail::sweep_layout(runs, columns);
+  auto const layout = detail::sweep_layout(runs, columns); // the whole grid: every shard agrees
 
-  CsvAppender out(options.csv, columns);
-  std::set<std::string> done;
-  {
-    std::vector<std::size_t> key_columns(runs.front().key.size());
-    std::size_t lr_column = 0, seed_column = 0;
-    for (std::size_t c = 0; c < layout.size(); ++c) {
-      if (layout[c].kind == detail::SweepColumn::key) key_columns[layout[c].key_index] = c;
-      if (layout[c].kind == detail::SweepColumn::lr) lr_column = c;
-      if (layout[c].kind == detail::SweepColumn::seed) seed_column = c;
-    }
-    auto const& rows = out.existing_rows();
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-      double lr = 0;
-      std::uint64_t seed = 0;
-      if (!detail::parse_double(rows[r][lr_column], lr) ||
-          !detail::parse_seed(rows[r][seed_column], seed))
-        detail::fail("smup::run_sweep: '" + options.csv.string() + "' row " +
-                     std::to_string(r + 1) + " has lr '" + rows[r][lr_column] + "' and seed '" +
-                     rows[r][seed_column] +
-                     "', which do not read as numbers. Resuming matches runs by them. Fix or "
-                     "remove that row.");
-      std::vector<std::string> values;
-      for (auto c : key_columns) values.push_back(rows[r][c]);
-      done.insert(detail::run_identity(values, lr, seed));
-    }
-  }
+  // Done is what any file of the sweep holds, whichever shard count wrote it.
+  auto const files = detail::read_sweep_files(options.csv, entity);
+  for (auto const& file : files)
+    if (file.header != columns)
+      detail::fail(entity + ": '" + file.path.string() + "' has the header '" +
+                   detail::describe_header(file.header) + "' but this sweep writes '" +
+                   detail::describe_header(columns) +
+                   "'. Its files would hold two layouts. Move the old file away or write to "
+                   "another file.");
+  std::vector<std::string> key_names;
+  for (auto const& kv : runs.front().key) key_names.push_back(kv.first);
+  auto const done = detail::finished_runs(files, key_names, entity);
+  auto const own = shard_csv_path(options.csv, shard);
+  CsvAppender out(own, columns);
 
   std::vector<RunSpec const*> pending;
-  for (auto const& run : runs)
-    if (!done.count(detail::run_identity(run))) pending.push_back(&run);
-  report.skipped = runs.size() - pending.size();
-  if (!options.quiet && report.skipped > 0)
-    std::cerr << "smup sweep: " << report.skipped << " of " << runs.size()
-              << " runs are already in '" << options.csv.string() << "'; running the other "
-              << pending.size() << ".\n";
+  for (auto const* run : share)
+    if (!done.count(detail::run_identity(*run))) pending.push_back(run);
+  report.skipped = share.size() - pending.size();
+  std::string const who = shard.count > 1 ? "smup sweep, " + shard.describe() : "smup sweep";
+  if (!options.quiet && shard.count > 1 && options.split_runs)
+    std::cerr << who << ": " << share.size() << " of the grid's " << runs.size()
+              << " runs are this shard's; it appends to '" << own.string() << "'.\n";
+  if (!options.quiet && report.skipped > 0) {
+    bool const shard_files = std::any_of(
+        files.begin(), files.end(), [&](auto const& file) { return file.path != options.csv; });
+    std::cerr << who << ": " << report.skipped << " of " << share.size() << " runs are already in '"
+              << options.csv.string() << "'" << (shard_files ? " or its shard files" : "")
+              << "; running the other " << pending.size() << ".\n";
+  }
+  std::string const tag = shard.count > 1 ? "shard " + std::to_string(shard.index) + "/" +
+                                                std::to_string(shard.count) + " "
+                                          : std::string{};
 
   using clock = std::chrono::steady_clock;
   auto const sweep_start = clock::now();
   for (std::size_t k = 0; k < pending.size(); ++k) {
     RunSpec const& run = *pending[k];
     std::string const counter =
-        "[" + std::to_string(k + 1) + "/" + std::to_string(pending.size()) + "] ";
+        tag + "[" + std::to_string(k + 1) + "/" + std::to_string(pending.size()) + "] ";
     auto const run_start = clock::now();
     RunResult result;
     std::string reason;
@@ -467,7 +612,7 @@ template <class Train> SweepReport run_sweep(std::vector<RunSpec> const& runs,
     } catch (...) {
       if (!options.quiet)
         std::cerr << counter << run.describe() << " failed; the sweep stops (finished runs "
-                  << "are kept in '" << options.csv.string() << "').\n";
+                  << "are kept in '" << own.string() << "').\n";
       throw;
     }
     if (!result.diverged &&
@@ -512,57 +657,106 @@ template <class Train> SweepReport run_sweep(std::vector<RunSpec> const& runs,
   return report;
 }
 
-/// Reads a sweep's CSV back. Columns other than lr, seed, train_loss, val_loss, val_acc and
-/// diverged are the key, in the file's order.
+/// Reads one CSV of a sweep back. Columns other than lr, seed, train_loss, val_loss,
+/// val_acc and diverged are the key, in the file's order. A sweep run in shards is spread
+/// over several files: read_sweep_results_merged reads them all.
 ///
 ///     for (auto const& rec : smup::read_sweep_results("transfer.csv"))
 ///       if (!rec.result.diverged) use(rec.spec.at("density"), rec.spec.lr, rec.result.val_loss);
 [[nodiscard]] inline std::vector<SweepRecord>
 read_sweep_results(std::filesystem::path const& path) {
-  std::string const entity = "smup::read_sweep_results";
   CsvTable const table = read_csv(path);
-  for (auto name : {"lr", "seed", "train_loss", "val_loss", "diverged"})
-    if (std::find(table.header.begin(), table.header.end(), name) == table.header.end())
-      detail::fail(entity + ": '" + path.string() + "' has no column '" + name +
-                   "'. A sweep's CSV has lr, seed, train_loss, val_loss and diverged. Pass the "
-                   "file run_sweep wrote.");
-  std::vector<SweepRecord> out;
-  for (std::size_t r = 0; r < table.rows.size(); ++r) {
-    auto const& row = table.rows[r];
-    SweepRecord rec;
-    bool ok = true;
-    for (std::size_t c = 0; c < table.header.size(); ++c) {
-      auto const& name = table.header[c];
-      auto const& text = row[c];
-      if (!detail::is_sweep_reserved(name)) {
-        rec.spec.key.emplace_back(name, text);
-      } else if (name == "lr") {
-        ok = ok && detail::parse_double(text, rec.spec.lr);
-      } else if (name == "seed") {
-        ok = ok && detail::parse_seed(text, rec.spec.seed);
-      } else if (name == "train_loss") {
-        ok = ok && detail::parse_double(text, rec.result.train_loss);
-      } else if (name == "val_loss") {
-        ok = ok && detail::parse_double(text, rec.result.val_loss);
-      } else if (name == "val_acc") {
-        double acc = 0;
-        if (!text.empty()) {
-          ok = ok && detail::parse_double(text, acc);
-          rec.result.val_acc = acc;
-        }
-      } else if (text == "0" || text == "1") {
-        rec.result.diverged = text == "1";
-      } else {
-        ok = false;
-      }
+  return detail::sweep_records(table.header, table.rows, path, "smup::read_sweep_results");
+}
+
+/// Reads every file of the sweep at `csv` as one: `csv` and its shard files of any count
+/// (see sweep_shard.hpp), each without an unfinished last line. A run found in two files
+/// (trained twice, by shards of two counts at once, say: the same run, so the same
+/// result) is kept once, from the first file in sweep_csv_files' order: `csv`, then shard
+/// files by count and index.
+///
+/// Records come in file order, unless `grid` is given: then the grid's runs come first, in
+/// the grid's order (the order of an unsharded sweep, which reports such as lr_optima
+/// follow), then any others in file order.
+///
+///     auto records = smup::read_sweep_results_merged("out/transfer.csv", runs);
+///
+/// Throws smup::error when no file of the sweep exists or two files have other columns.
+[[nodiscard]] inline std::vector<SweepRecord>
+read_sweep_results_merged(std::filesystem::path const& csv, std::vector<RunSpec> const& grid = {}) {
+  std::string const entity = "smup::read_sweep_results_merged";
+  auto const files = detail::read_sweep_files(csv, entity);
+  if (files.empty())
+    detail::fail(entity + ": no file of the sweep at '" + csv.string() + "': neither it nor a '" +
+                 csv.stem().string() + ".shard-<i>-of-<n>" + csv.extension().string() +
+                 "' beside it exists with a header. There are no results to read. Run the "
+                 "sweep first, or check the path.");
+  std::vector<SweepRecord> records;
+  std::set<std::string> seen;
+  for (auto const& file : files)
+    for (auto& rec : detail::sweep_records(file.header, file.rows, file.path, entity))
+      if (seen.insert(detail::run_identity(rec.spec)).second) records.push_back(std::move(rec));
+  if (grid.empty()) return records;
+
+  // The grid's key names may come in another order than the file's columns.
+  auto const identity_by = [](std::vector<std::string> const& names, RunSpec const& spec) {
+    std::vector<std::string> values;
+    for (auto const& name : names) values.push_back(spec.at(name));
+    return detail::run_identity(values, spec.lr, spec.seed);
+  };
+  std::vector<std::string> names;
+  for (auto const& kv : grid.front().key) names.push_back(kv.first);
+  std::map<std::string, std::size_t> where;
+  for (std::size_t r = 0; r < records.size(); ++r)
+    where.emplace(identity_by(names, records[r].spec), r);
+  std::vector<SweepRecord> ordered;
+  std::vector<bool> taken(records.size(), false);
+  for (auto const& run : grid)
+    if (auto const it = where.find(identity_by(names, run));
+        it != where.end() && !taken[it->second]) {
+      taken[it->second] = true;
+      ordered.push_back(records[it->second]);
     }
-    if (!ok)
-      detail::fail(entity + ": '" + path.string() + "' row " + std::to_string(r + 1) +
-                   " has a value that does not read as a number (or diverged is not 0 or 1). "
-                   "Results are read back as numbers. Fix or remove that row.");
-    out.push_back(std::move(rec));
+  for (std::size_t r = 0; r < records.size(); ++r)
+    if (!taken[r]) ordered.push_back(std::move(records[r]));
+  return ordered;
+}
+
+/// How much of a grid the files of its sweep hold.
+struct SweepProgress {
+  std::size_t total = 0;                      ///< runs in the grid
+  std::size_t done = 0;                       ///< of them, in some file of the sweep
+  std::vector<RunSpec> missing{};             ///< the others, in the grid's order
+  std::vector<std::filesystem::path> files{}; ///< the sweep's files, as read_sweep_results_merged
+  [[nodiscard]] bool complete() const { return missing.empty(); }
+};
+
+/// Which runs of `runs` are in the files of the sweep at `csv` (the CSV and its shard
+/// files), e.g. for a shard to tell whether it finished the sweep and should write the
+/// report, or that others are still at work.
+///
+///     auto const progress = smup::sweep_progress(runs, "out/transfer.csv");
+///     if (!progress.complete()) std::cout << progress.done << " of " << progress.total << "\n";
+[[nodiscard]] inline SweepProgress sweep_progress(std::vector<RunSpec> const& runs,
+                                                  std::filesystem::path const& csv) {
+  std::string const entity = "smup::sweep_progress";
+  SweepProgress progress;
+  progress.total = runs.size();
+  auto const files = detail::read_sweep_files(csv, entity);
+  for (auto const& file : files) progress.files.push_back(file.path);
+  if (runs.empty()) return progress;
+  std::vector<std::string> names;
+  for (auto const& kv : runs.front().key) names.push_back(kv.first);
+  auto const done = detail::finished_runs(files, names, entity);
+  for (auto const& run : runs) {
+    std::vector<std::string> values;
+    for (auto const& name : names) values.push_back(run.at(name));
+    if (done.count(detail::run_identity(values, run.lr, run.seed)))
+      ++progress.done;
+    else
+      progress.missing.push_back(run);
   }
-  return out;
+  return progress;
 }
 
 /// The LR optimum of one curve of (lr, loss) points, one point per LR, in any order.

@@ -1,5 +1,5 @@
 #pragma once
-/// smup::mpi::DataParallel: synchronous data parallelism over MPI. Every rank holds the
+/// smup::DataParallel: synchronous data parallelism over MPI. Every rank holds the
 /// whole model and computes the gradients of its own share of each global batch; the
 /// ranks then sum their gradients, each weighted by its share of the batch, so every
 /// rank takes the step one process would take on the whole batch (up to the order of
@@ -8,7 +8,7 @@
 ///     MPI_Init(&argc, &argv);
 ///     Kokkos::initialize(argc, argv);
 ///     {
-///       smup::mpi::DataParallel dp; // MPI_COMM_WORLD
+///       smup::DataParallel dp; // MPI_COMM_WORLD
 ///       // The same seed everywhere: it fixes the sparse masks, which are not sent.
 ///       smup::MLP<smup::SMuP, smup::Unstructured> model(shape, base, hp, /*seed=*/7);
 ///       dp.broadcast_weights(model); // rank 0's initial weights everywhere (a safeguard)
@@ -43,14 +43,14 @@
 #include <smup/optim/clip.hpp>
 #include <smup/optim/gradient_buffer.hpp>
 
-namespace smup::mpi {
+namespace smup {
 
 /// A rank's part [begin, end) of a global batch of examples (columns, or sequences).
-struct Share {
+struct BatchShare {
   std::int64_t begin = 0;
   std::int64_t end = 0;
   [[nodiscard]] std::int64_t size() const { return end - begin; }
-  friend bool operator==(Share const&, Share const&) = default;
+  friend bool operator==(BatchShare const&, BatchShare const&) = default;
 };
 
 class DataParallel {
@@ -62,17 +62,17 @@ public:
     MPI_Initialized(&initialized);
     MPI_Finalized(&finalized);
     if (!initialized || finalized)
-      smup::detail::fail("smup::mpi::DataParallel: MPI is not running (" +
+      smup::detail::fail("smup::DataParallel: MPI is not running (" +
                          std::string(finalized ? "already finalised" : "not initialised") +
                          "). The ranks talk through it. Call MPI_Init first, and MPI_Finalize "
                          "only after the DataParallel is destroyed.");
     if (comm == MPI_COMM_NULL)
-      smup::detail::fail("smup::mpi::DataParallel: the communicator is MPI_COMM_NULL. It names "
+      smup::detail::fail("smup::DataParallel: the communicator is MPI_COMM_NULL. It names "
                          "the ranks that train together. Pass e.g. MPI_COMM_WORLD.");
-    detail::check(MPI_Comm_dup(comm, &comm_), "MPI_Comm_dup");
-    detail::check(MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
-    detail::check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
-    detail::check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
+    detail::check_mpi(MPI_Comm_dup(comm, &comm_), "MPI_Comm_dup");
+    detail::check_mpi(MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+    detail::check_mpi(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
+    detail::check_mpi(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
   }
 
   DataParallel(DataParallel const&) = delete;
@@ -94,16 +94,16 @@ public:
   [[nodiscard]] MPI_Comm comm() const { return comm_; }
 
   /// This rank's examples of a global batch: see share_of.
-  [[nodiscard]] Share share(std::int64_t global_batch) const {
+  [[nodiscard]] BatchShare share(std::int64_t global_batch) const {
     return share_of(global_batch, rank_, size_);
   }
 
   /// Rank r of `ranks` gets a contiguous range, ranks in order: every rank gets
   /// global / ranks examples and the first global % ranks one more, so sizes differ by
   /// at most one (and are 0 for the last ranks when global < ranks).
-  [[nodiscard]] static Share share_of(std::int64_t global_batch, int rank, int ranks) {
+  [[nodiscard]] static BatchShare share_of(std::int64_t global_batch, int rank, int ranks) {
     if (global_batch < 0 || ranks < 1 || rank < 0 || rank >= ranks)
-      smup::detail::fail("smup::mpi::DataParallel::share_of: needs global_batch >= 0 and "
+      smup::detail::fail("smup::DataParallel::share_of: needs global_batch >= 0 and "
                          "0 <= rank < ranks (got " +
                          std::to_string(global_batch) + ", rank " + std::to_string(rank) + " of " +
                          std::to_string(ranks) +
@@ -133,11 +133,11 @@ public:
     double const weight = static_cast<double>(local_count) / static_cast<double>(global_count);
     double sums[2] = {local_count > 0 ? weight * local_loss : 0.0,
                       static_cast<double>(local_count)};
-    detail::check(MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, comm_),
-                  "MPI_Allreduce (loss)");
+    detail::check_mpi(MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, comm_),
+                      "MPI_Allreduce (loss)");
     if (sums[1] != static_cast<double>(global_count))
       smup::detail::fail(
-          "smup::mpi::DataParallel::allreduce_gradients: the ranks' local counts add up to " +
+          "smup::DataParallel::allreduce_gradients: the ranks' local counts add up to " +
           std::to_string(static_cast<std::int64_t>(sums[1])) + ", not the global count " +
           std::to_string(global_count) +
           ". Each example belongs to exactly one rank. Pass share(global).size() as local_count.");
@@ -146,9 +146,9 @@ public:
     else
       fused.buffer.fill(Scalar<Model>(0));
     with_mpi_pointer(fused, [&](Scalar<Model>* data, int count) {
-      detail::check(MPI_Allreduce(MPI_IN_PLACE, data, count, detail::datatype<Scalar<Model>>(),
-                                  MPI_SUM, comm_),
-                    "MPI_Allreduce (gradients)");
+      detail::check_mpi(MPI_Allreduce(MPI_IN_PLACE, data, count,
+                                      detail::mpi_datatype<Scalar<Model>>(), MPI_SUM, comm_),
+                        "MPI_Allreduce (gradients)");
     });
     fused.buffer.unpack(model);
     return sums[0];
@@ -182,8 +182,8 @@ public:
                       });
     fused.buffer.pack_values(model);
     with_mpi_pointer(fused, [&](Scalar<Model>* data, int count) {
-      detail::check(MPI_Bcast(data, count, detail::datatype<Scalar<Model>>(), root, comm_),
-                    "MPI_Bcast (weights)");
+      detail::check_mpi(MPI_Bcast(data, count, detail::mpi_datatype<Scalar<Model>>(), root, comm_),
+                        "MPI_Bcast (weights)");
     });
     fused.buffer.unpack_values(model);
   }
@@ -200,8 +200,8 @@ public:
       hash = (hash ^ bytes[i]) * 1099511628211ull;
     auto const n = static_cast<std::uint64_t>(fused.buffer.size());
     std::uint64_t maxima[4] = {hash, ~hash, n, ~n}; // as in require_agreement
-    detail::check(MPI_Allreduce(MPI_IN_PLACE, maxima, 4, MPI_UINT64_T, MPI_MAX, comm_),
-                  "MPI_Allreduce (weight hash)");
+    detail::check_mpi(MPI_Allreduce(MPI_IN_PLACE, maxima, 4, MPI_UINT64_T, MPI_MAX, comm_),
+                      "MPI_Allreduce (weight hash)");
     return maxima[0] == ~maxima[1] && maxima[2] == ~maxima[3];
   }
 
@@ -237,13 +237,13 @@ private:
     };
     // The kernels that filled the buffer must be done before MPI reads it.
     E().fence();
-    if (detail::accepts_pointers_into<typename E::memory_space>()) {
+    if (detail::mpi_accepts_pointers_into<typename E::memory_space>()) {
       each_piece(view.data());
       return;
     }
     if (static_cast<std::int64_t>(fused.staging.extent(0)) != n)
       fused.staging = Kokkos::View<S*, Kokkos::HostSpace>(
-          Kokkos::view_alloc(Kokkos::WithoutInitializing, "smup::mpi::staging"), n);
+          Kokkos::view_alloc(Kokkos::WithoutInitializing, "smup::DataParallel::staging"), n);
     Kokkos::deep_copy(fused.staging, view);
     each_piece(fused.staging.data());
     Kokkos::deep_copy(view, fused.staging);
@@ -258,9 +258,9 @@ private:
     auto const n = static_cast<std::uint64_t>(entries);
     // The maximum of ~x is ~(the minimum of x): one MAX tells whether all x agree.
     std::uint64_t maxima[5] = {g, ~g, n, ~n, valid ? 0u : 1u};
-    detail::check(MPI_Allreduce(MPI_IN_PLACE, maxima, 5, MPI_UINT64_T, MPI_MAX, comm_),
-                  "MPI_Allreduce (agreement)");
-    std::string const where = "smup::mpi::DataParallel::" + std::string(what) + ": ";
+    detail::check_mpi(MPI_Allreduce(MPI_IN_PLACE, maxima, 5, MPI_UINT64_T, MPI_MAX, comm_),
+                      "MPI_Allreduce (agreement)");
+    std::string const where = "smup::DataParallel::" + std::string(what) + ": ";
     if (!valid) smup::detail::fail(where + problem());
     if (maxima[4] != 0)
       smup::detail::fail(where + "another rank was given invalid arguments (its error says "
@@ -291,4 +291,4 @@ private:
   std::any fused_; // a Fused<Scalar, E>: one DataParallel serves any model type
 };
 
-} // namespace smup::mpi
+} // namespace smup

@@ -18,38 +18,39 @@
 
 #include <smup/core/error.hpp>
 
-namespace smup::mpi::detail {
+namespace smup::detail {
 
 /// Throws smup::error naming the call and giving MPI's reason when rc is not success.
 /// Only codes that come back are seen: DataParallel sets MPI_ERRORS_RETURN on its own
 /// communicator, so MPI's default (abort) never hides them.
-inline void check(int rc, std::string const& call) {
+inline void check_mpi(int rc, std::string const& call) {
   if (rc == MPI_SUCCESS) return;
   char text[MPI_MAX_ERROR_STRING] = {};
   int length = 0;
   std::string reason = "error code " + std::to_string(rc);
   if (MPI_Error_string(rc, text, &length) == MPI_SUCCESS && length > 0)
     reason = std::string(text, static_cast<std::size_t>(length));
-  smup::detail::fail("smup::mpi: " + call + " failed: " + reason +
+  smup::detail::fail("smup: MPI: " + call + " failed: " + reason +
                      ". Every rank must make the same collective calls with the same sizes; "
                      "check the ranks build the same model and pass the same global count.");
 }
 
-template <class> inline constexpr bool unsupported_scalar = false;
+template <class> inline constexpr bool mpi_unsupported_scalar = false;
 
-template <class Scalar> MPI_Datatype datatype() {
+template <class Scalar> MPI_Datatype mpi_datatype() {
   if constexpr (std::is_same_v<Scalar, float>)
     return MPI_FLOAT;
   else if constexpr (std::is_same_v<Scalar, double>)
     return MPI_DOUBLE;
   else
-    static_assert(unsupported_scalar<Scalar>,
-                  "smup::mpi: only float and double tensors can be reduced over MPI. Train "
-                  "the model with Scalar = float or double.");
+    static_assert(
+        mpi_unsupported_scalar<Scalar>,
+        "smup::DataParallel: only float and double tensors can be reduced over MPI. Train "
+        "the model with Scalar = float or double.");
 }
 
 /// Whether the running MPI library reports CUDA-aware support (false when it cannot say).
-inline bool cuda_aware() {
+inline bool mpi_cuda_aware() {
 #if defined(MPIX_CUDA_AWARE_SUPPORT) && MPIX_CUDA_AWARE_SUPPORT
   return MPIX_Query_cuda_support() == 1;
 #else
@@ -59,13 +60,13 @@ inline bool cuda_aware() {
 
 /// Whether pointers into MemorySpace may go to MPI as they are; otherwise the data is
 /// staged through host memory.
-template <class MemorySpace> bool accepts_pointers_into() {
+template <class MemorySpace> bool mpi_accepts_pointers_into() {
   if constexpr (Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemorySpace>::accessible) {
     return true;
   }
 #if defined(KOKKOS_ENABLE_CUDA)
   else if constexpr (std::is_same_v<MemorySpace, Kokkos::CudaSpace>) {
-    return cuda_aware();
+    return mpi_cuda_aware();
   }
 #endif
   else {
@@ -73,4 +74,4 @@ template <class MemorySpace> bool accepts_pointers_into() {
   }
 }
 
-} // namespace smup::mpi::detail
+} // namespace smup::detail

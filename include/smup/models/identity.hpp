@@ -47,7 +47,8 @@ inline std::string hyperparams_text(HyperParams const& hp) {
          " lr_mult_non_hidden=" + exact_text(hp.lr_mult_non_hidden) +
          " weight_decay=" + exact_text(hp.weight_decay) +
          " weight_decay_policy=" + std::string(to_string(hp.weight_decay_policy)) +
-         " decay_biases_and_gains=" + (hp.decay_biases_and_gains ? "true" : "false");
+         " decay_biases_and_gains=" + (hp.decay_biases_and_gains ? "true" : "false") +
+         " decay_input_and_readout=" + (hp.decay_input_and_readout ? "true" : "false");
 }
 
 /// The entries every model shares, after its kind.

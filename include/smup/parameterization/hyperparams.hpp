@@ -27,6 +27,9 @@ struct HyperParams {
   double weight_decay = 0.0;       ///< decay coefficient of matrices
   WeightDecayPolicy weight_decay_policy = WeightDecayPolicy::by_parameterization;
   bool decay_biases_and_gains = false; ///< decaying them is rarely wanted
+  /// The input (embedding) and readout matrices decay too; GPT practice often exempts
+  /// embeddings. Hidden matrices always decay.
+  bool decay_input_and_readout = true;
 };
 
 namespace detail {
@@ -66,9 +69,13 @@ inline std::string first_difference(HyperParams const& a, HyperParams const& b) 
   if (a.weight_decay_policy != b.weight_decay_policy)
     return "weight_decay_policy " + std::string(to_string(a.weight_decay_policy)) + " vs " +
            std::string(to_string(b.weight_decay_policy));
+  auto const flag = [](char const* name, bool x, bool y) {
+    return std::string(name) + (x ? " true" : " false") + " vs " + (y ? "true" : "false");
+  };
   if (a.decay_biases_and_gains != b.decay_biases_and_gains)
-    return std::string("decay_biases_and_gains ") + (a.decay_biases_and_gains ? "true" : "false") +
-           " vs " + (b.decay_biases_and_gains ? "true" : "false");
+    return flag("decay_biases_and_gains", a.decay_biases_and_gains, b.decay_biases_and_gains);
+  if (a.decay_input_and_readout != b.decay_input_and_readout)
+    return flag("decay_input_and_readout", a.decay_input_and_readout, b.decay_input_and_readout);
   return {};
 }
 

@@ -60,7 +60,9 @@ constexpr LayerHyperParams layer_hyperparams(HyperParams const& hp, BaseShape ba
   double const alpha = role == Role::input    ? hp.alpha_in
                        : role == Role::output ? hp.alpha_out
                                               : 1.0;
-  bool const decays = is_matrix(role) || hp.decay_biases_and_gains;
+  bool const decays = role == Role::hidden                          ? true
+                      : role == Role::input || role == Role::output ? hp.decay_input_and_readout
+                                                                    : hp.decay_biases_and_gains;
 
   LayerHyperParams out;
   out.role = role;
