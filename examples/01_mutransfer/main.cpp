@@ -23,6 +23,7 @@
 #include <smup/smup.hpp>
 
 #include "../common/arguments.hpp"
+#include "../common/image_training.hpp"
 #include "../common/sweep_options.hpp"
 
 #include <chrono>
@@ -116,10 +117,7 @@ smup::HyperParams hyperparams(Settings const& s, double lr) {
   return {.sigma = s.sigma, .eta = lr};
 }
 
-struct Data {
-  smup::io::FashionMnist raw;
-  smup::io::Standardization norm;
-};
+using Data = smup_example::ImageData;
 
 /// Trains one model and evaluates it on the whole test split.
 template <class P> smup::RunResult train_one(Settings const& s, Data& data, std::int64_t width,
@@ -129,33 +127,7 @@ template <class P> smup::RunResult train_one(Settings const& s, Data& data, std:
       {.in = 784, .width = width, .hidden_layers = s.hidden_layers, .out = 10, .density = density},
       {.width = s.base_width}, hp, seed);
   smup::Adam<P> adam(model, hp, {.beta1 = 0.9, .beta2 = 0.999});
-  smup::io::ImageBatches<float, E> train(data.raw.train, data.norm, s.batch, seed);
-  double recent = 0;
-  int recent_count = 0;
-  for (int step = 0; step < s.steps; ++step) {
-    auto const per_epoch = train.batches_per_epoch();
-    auto [x, labels] = train.batch(step / per_epoch, step % per_epoch);
-    double const loss = model.train_step(x, labels, adam);
-    if (!std::isfinite(loss) || loss > 1e4)
-      throw smup::RunDiverged("loss " + std::to_string(loss) + " at step " + std::to_string(step));
-    if (step >= s.steps - 50) {
-      recent += loss;
-      ++recent_count;
-    }
-  }
-  smup::io::ImageBatches<float, E> test(data.raw.test, data.norm, 1000, 0, /*shuffle=*/false);
-  double loss_sum = 0;
-  std::int64_t correct = 0, seen = 0;
-  for (std::int64_t b = 0; b < test.batches_per_epoch(); ++b) {
-    auto [x, labels] = test.batch(0, b);
-    auto const eval = model.evaluate(x, labels);
-    loss_sum += eval.loss * double(x.extent(1));
-    correct += eval.correct;
-    seen += static_cast<std::int64_t>(x.extent(1));
-  }
-  return {.train_loss = recent / recent_count,
-          .val_loss = loss_sum / double(seen),
-          .val_acc = double(correct) / double(seen)};
+  return smup_example::train_and_test(model, adam, data, s.steps, s.batch, seed, /*recent=*/50);
 }
 
 smup::RunResult train_run(Settings const& s, Data& data, smup::RunSpec const& run) {

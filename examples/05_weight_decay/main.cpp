@@ -27,6 +27,7 @@
 #include <smup/sparsity/unstructured.hpp>
 
 #include "../common/arguments.hpp"
+#include "../common/image_training.hpp"
 #include "../common/sweep_options.hpp"
 
 #include <cmath>
@@ -119,10 +120,7 @@ smup::WeightDecayPolicy policy_named(std::string const& name) {
                               "' in the CSV; this example writes coupled or base_coupled");
 }
 
-struct Data {
-  smup::io::FashionMnist raw;
-  smup::io::Standardization norm;
-};
+using Data = smup_example::ImageData;
 
 smup::RunResult train_run(Settings const& s, Data& data, smup::RunSpec const& run) {
   smup::HyperParams const hp{.sigma = 0.05,
@@ -137,33 +135,8 @@ smup::RunResult train_run(Settings const& s, Data& data, smup::RunSpec const& ru
                                .density = smup::parse_ratio(run.at("density"))},
                               {.width = s.base_width}, hp, run.seed);
   smup::AdamW<P> adamw(model, {.beta1 = 0.9, .beta2 = 0.999});
-  smup::io::ImageBatches<float, E> train(data.raw.train, data.norm, s.batch, run.seed);
-  double recent = 0;
-  int recent_count = 0;
-  for (int step = 0; step < s.steps; ++step) {
-    auto const per_epoch = train.batches_per_epoch();
-    auto [x, labels] = train.batch(step / per_epoch, step % per_epoch);
-    double const loss = model.train_step(x, labels, adamw);
-    if (!std::isfinite(loss) || loss > 1e4)
-      throw smup::RunDiverged("loss " + std::to_string(loss) + " at step " + std::to_string(step));
-    if (step >= s.steps - 20) {
-      recent += loss;
-      ++recent_count;
-    }
-  }
-  smup::io::ImageBatches<float, E> test(data.raw.test, data.norm, 1000, 0, /*shuffle=*/false);
-  double loss_sum = 0;
-  std::int64_t correct = 0, seen = 0;
-  for (std::int64_t b = 0; b < test.batches_per_epoch(); ++b) {
-    auto [x, labels] = test.batch(0, b);
-    auto const eval = model.evaluate(x, labels);
-    loss_sum += eval.loss * double(x.extent(1));
-    correct += eval.correct;
-    seen += static_cast<std::int64_t>(x.extent(1));
-  }
-  return {.train_loss = recent / recent_count,
-          .val_loss = loss_sum / double(seen),
-          .val_acc = double(correct) / double(seen)};
+  return smup_example::train_and_test(model, adamw, data, s.steps, s.batch, run.seed,
+                                      /*recent=*/20);
 }
 
 std::string fmt(double v, int digits) {

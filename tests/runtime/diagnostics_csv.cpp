@@ -1,6 +1,7 @@
 // CSV writer and reader: quoting round-trips, appends check the header, and a crash can
 // never leave a corrupt row behind.
 #include "catch.hpp"
+#include "error_text.hpp"
 #include "temp_dir.hpp"
 
 #include <smup/core/error.hpp>
@@ -22,14 +23,7 @@ using smup_test::slurp;
 
 void put(fs::path const& p, std::string const& text) { std::ofstream(p, std::ios::binary) << text; }
 
-template <class F> std::string error_text(F&& f) {
-  try {
-    f();
-  } catch (smup::error const& e) {
-    return e.what();
-  }
-  return "no smup::error was thrown";
-}
+using smup_test::error_text;
 
 bool contains(std::string const& text, std::string const& part) {
   return text.find(part) != std::string::npos;

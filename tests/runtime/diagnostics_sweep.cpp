@@ -2,6 +2,7 @@
 // the LR optimum interpolated in log2(lr); split into shards, each with its own file, and
 // the shards' files read back as one.
 #include "catch.hpp"
+#include "error_text.hpp"
 #include "temp_dir.hpp"
 
 #include <smup/core/error.hpp>
@@ -51,14 +52,7 @@ smup::RunResult fake_train(smup::RunSpec const& run) {
 
 std::string identity(smup::RunSpec const& run) { return run.describe(); }
 
-template <class F> std::string error_text(F&& f) {
-  try {
-    f();
-  } catch (smup::error const& e) {
-    return e.what();
-  }
-  return "no smup::error was thrown";
-}
+using smup_test::error_text;
 
 bool contains(std::string const& text, std::string const& part) {
   return text.find(part) != std::string::npos;

@@ -3,6 +3,7 @@
 #include "catch.hpp"
 #include "kernel_reference.hpp"
 #include "temp_dir.hpp"
+#include "tensor_values.hpp"
 
 #include <smup/io/checkpoint.hpp>
 #include <smup/models/gpt.hpp>
@@ -31,15 +32,7 @@ namespace fs = std::filesystem;
 constexpr smup::HyperParams hp{.sigma = 0.5, .eta = 0x1p-7, .weight_decay = 0.01};
 constexpr smup::BaseShape base{.width = 8};
 
-/// Every tensor's values, bit for bit.
-template <class Model> std::vector<std::vector<float>> snapshot(Model& model) {
-  std::vector<std::vector<float>> out;
-  model.for_each_tensor([&](smup::Tensor<float, E> const& t) {
-    auto const v = smup_test::host_copy(t.values);
-    out.emplace_back(v.data(), v.data() + v.extent(0));
-  });
-  return out;
-}
+using smup_test::tensor_values;
 
 bool same_bits(std::vector<std::vector<float>> const& a, std::vector<std::vector<float>> const& b) {
   if (a.size() != b.size()) return false;
@@ -110,7 +103,7 @@ template <class S> void check_mlp_resume(std::string const& name) {
   CHECK(resumed.adam.steps() == 5);
   for (std::int64_t p = progress.data_position; p < 8; ++p) losses.push_back(resumed.step(p));
   CHECK(losses == expected);
-  CHECK(same_bits(snapshot(resumed.model), snapshot(straight.model)));
+  CHECK(same_bits(tensor_values(resumed.model), tensor_values(straight.model)));
 }
 
 // --- GPT ---------------------------------------------------------------------------------
@@ -156,7 +149,7 @@ template <class S> void check_gpt_resume(std::string const& name) {
       smup::load_checkpoint(dir.path / "ckpt.safetensors", resumed.model, resumed.adam);
   for (std::int64_t p = progress.data_position; p < 6; ++p) losses.push_back(resumed.step(p));
   CHECK(losses == expected);
-  CHECK(same_bits(snapshot(resumed.model), snapshot(straight.model)));
+  CHECK(same_bits(tensor_values(resumed.model), tensor_values(straight.model)));
 }
 
 /// A copy of `from` with one metadata entry changed (the data and its checksum kept).
@@ -214,7 +207,7 @@ TEST_CASE("SGD with momentum resumes bit-identically too", "[io][checkpoint]") {
   smup::SGD<smup::SMuP, E, float> sgd2(resumed, {.momentum = 0.9});
   smup::load_checkpoint(dir.path / "c.safetensors", resumed, sgd2);
   run(resumed, sgd2, 2, 6);
-  CHECK(same_bits(snapshot(resumed), snapshot(straight)));
+  CHECK(same_bits(tensor_values(resumed), tensor_values(straight)));
 }
 
 TEST_CASE("A checkpoint that does not belong to the model is refused and changes nothing",
@@ -230,12 +223,12 @@ TEST_CASE("A checkpoint that does not belong to the model is refused and changes
 
   MlpRun<smup::Unstructured> target;
   target.step(7);
-  auto const before = snapshot(target.model);
+  auto const before = tensor_values(target.model);
   auto const refused = [&](fs::path const& file, std::string const& message) {
     CAPTURE(file.filename().string());
     CHECK_THROWS_WITH(smup::load_checkpoint(file, target.model, target.adam),
                       Catch::Contains(message));
-    CHECK(same_bits(snapshot(target.model), before));
+    CHECK(same_bits(tensor_values(target.model), before));
     CHECK(target.adam.steps() == 1);
   };
   auto const write = [&](std::string const& name, std::string const& content) {

@@ -1,6 +1,7 @@
 // safetensors: every dtype round-trips, the bytes follow the spec, every kind of bad file is
 // an error that names it, and a failed write never harms the file it was replacing.
 #include "catch.hpp"
+#include "error_text.hpp"
 #include "temp_dir.hpp"
 
 #include <smup/core/error.hpp>
@@ -43,14 +44,7 @@ auto has(std::string const& text) {
 #endif
 }
 
-template <class F> std::string error_text(F&& f) {
-  try {
-    f();
-  } catch (smup::error const& e) {
-    return e.what();
-  }
-  return "no smup::error was thrown";
-}
+using smup_test::error_text;
 
 std::vector<std::byte> as_bytes(std::string const& s) {
   auto const* p = reinterpret_cast<std::byte const*>(s.data());

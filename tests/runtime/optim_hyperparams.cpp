@@ -3,6 +3,7 @@
 #include "catch.hpp"
 #include "kernel_reference.hpp"
 #include "support.hpp"
+#include "tensor_values.hpp"
 
 #include <smup/models/mlp.hpp>
 #include <smup/optim/adam.hpp>
@@ -40,14 +41,7 @@ Kokkos::View<int*, E::memory_space> labels_for(int n, int classes) {
   return labels;
 }
 
-template <class Model> std::vector<std::vector<double>> values_of(Model& model) {
-  std::vector<std::vector<double>> out;
-  model.for_each_tensor([&](smup::Tensor<double, E> const& t) {
-    auto const v = smup_test::host_copy(t.values);
-    out.emplace_back(v.data(), v.data() + v.extent(0));
-  });
-  return out;
-}
+using smup_test::tensor_values;
 
 } // namespace
 
@@ -104,9 +98,9 @@ TEST_CASE("Under muP and SmuP SGD moves the readout bias by eta, not eta * m_d",
     smup::SGD<P, E, double> sgd(model);
     Matrix x("x", 5, 4);
     smup_test::fill_uniform(x, 9);
-    auto const before = values_of(model);
+    auto const before = tensor_values(model);
     model.train_step(x, labels_for(4, 3), sgd);
-    auto const after = values_of(model);
+    auto const after = tensor_values(model);
     std::size_t i = 0;
     model.for_each_tensor([&](smup::Tensor<double, E> const& t) {
       auto const g = smup_test::host_copy(t.grad);
@@ -139,9 +133,9 @@ TEST_CASE("AdamW shrinks each tensor by its policy's rate times the weight decay
     h.weight_decay_policy = c.policy;
     auto model = tiny_model<smup::SMuP, smup::Unstructured>(h, {1, 2});
     smup::AdamW<smup::SMuP, E, double> adamw(model);
-    auto const before = values_of(model);
+    auto const before = tensor_values(model);
     adamw.step(model); // gradients are zero: nothing was computed yet
-    auto const after = values_of(model);
+    auto const after = tensor_values(model);
     // Tensors 0 (input W) and 2 (hidden W) are matrices; biases do not decay.
     for (auto [i, rate] : {std::pair<std::size_t, double>{0, c.input_rate}, {2, c.hidden_rate}}) {
       CAPTURE(i);
@@ -157,9 +151,9 @@ TEST_CASE("SP keeps PyTorch AdamW's coupled decay by default", "[optim][adam][we
   h.weight_decay = 0.5;
   auto model = tiny_model<smup::SP>(h);
   smup::AdamW<smup::SP, E, double> adamw(model);
-  auto const before = values_of(model);
+  auto const before = tensor_values(model);
   adamw.step(model);
-  auto const after = values_of(model);
+  auto const after = tensor_values(model);
   for (std::size_t k = 0; k < before[2].size(); ++k)
     CHECK(after[2][k] == Approx(before[2][k] * (1.0 - hp.eta * 0.5)).epsilon(1e-14));
 }

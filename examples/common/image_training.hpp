@@ -1,0 +1,55 @@
+#pragma once
+// One training run of the Fashion-MNIST MLP examples: `steps` optimizer steps over the
+// shuffled training images, the mean training loss of the last `recent` steps, then the
+// loss and accuracy over the whole test split. A loss that is not finite or above 1e4
+// ends the run as diverged.
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include <smup/diagnostics/sweep.hpp>
+#include <smup/io/fashion_mnist.hpp>
+#include <smup/io/image_batches.hpp>
+
+namespace smup_example {
+
+/// The images and the standardisation computed from the training split.
+struct ImageData {
+  smup::io::FashionMnist raw;
+  smup::io::Standardization norm;
+};
+
+template <class Model, class Optimizer>
+smup::RunResult train_and_test(Model& model, Optimizer& optimizer, ImageData& data, int steps,
+                               std::int64_t batch, std::uint64_t seed, int recent) {
+  using E = typename Model::execution_space;
+  smup::io::ImageBatches<float, E> train(data.raw.train, data.norm, batch, seed);
+  double recent_sum = 0;
+  int recent_count = 0;
+  for (int step = 0; step < steps; ++step) {
+    auto const per_epoch = train.batches_per_epoch();
+    auto [x, labels] = train.batch(step / per_epoch, step % per_epoch);
+    double const loss = model.train_step(x, labels, optimizer);
+    if (!std::isfinite(loss) || loss > 1e4)
+      throw smup::RunDiverged("loss " + std::to_string(loss) + " at step " + std::to_string(step));
+    if (step >= steps - recent) {
+      recent_sum += loss;
+      ++recent_count;
+    }
+  }
+  smup::io::ImageBatches<float, E> test(data.raw.test, data.norm, 1000, 0, /*shuffle=*/false);
+  double loss_sum = 0;
+  std::int64_t correct = 0, seen = 0;
+  for (std::int64_t b = 0; b < test.batches_per_epoch(); ++b) {
+    auto [x, labels] = test.batch(0, b);
+    auto const eval = model.evaluate(x, labels);
+    loss_sum += eval.loss * double(x.extent(1));
+    correct += eval.correct;
+    seen += static_cast<std::int64_t>(x.extent(1));
+  }
+  return {.train_loss = recent_sum / recent_count,
+          .val_loss = loss_sum / double(seen),
+          .val_acc = double(correct) / double(seen)};
+}
+
+} // namespace smup_example
