@@ -145,8 +145,11 @@ wd-demo: build
 	OMP_NUM_THREADS=$(JOBS) OMP_PROC_BIND=false OPENBLAS_NUM_THREADS=1 \
 	  ./$(BUILD_DIR)/examples/example_05_weight_decay --out wd-results $(WD_ARGS)
 
+# Two test processes of two OpenMP threads share the cores: threads that spin at every
+# barrier while their partner is descheduled make kernel-heavy tests 100x slower, so the
+# threads wait passively (OMP_WAIT_POLICY).
 test: $(if $(filter cuda,$(KOKKOS_BACKEND)),no-device-tests,build)
-	cd $(BUILD_DIR) && OMP_NUM_THREADS=2 OMP_PROC_BIND=false \
+	cd $(BUILD_DIR) && OMP_NUM_THREADS=2 OMP_PROC_BIND=false OMP_WAIT_POLICY=passive \
 	  ctest --output-on-failure --no-tests=error -j$(TEST_JOBS)
 
 no-device-tests:

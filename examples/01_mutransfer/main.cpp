@@ -24,6 +24,7 @@
 
 #include "../common/arguments.hpp"
 #include "../common/image_training.hpp"
+#include "../common/parameterization_by_name.hpp"
 #include "../common/sweep_options.hpp"
 
 #include <chrono>
@@ -134,9 +135,9 @@ smup::RunResult train_run(Settings const& s, Data& data, smup::RunSpec const& ru
   auto const& p = run.at("parameterization");
   auto const width = std::stoll(run.at("width"));
   auto const density = smup::parse_ratio(run.at("density"));
-  if (p == smup::SP::name) return train_one<smup::SP>(s, data, width, density, run.lr, run.seed);
-  if (p == smup::MuP::name) return train_one<smup::MuP>(s, data, width, density, run.lr, run.seed);
-  return train_one<smup::SMuP>(s, data, width, density, run.lr, run.seed);
+  return smup_example::with_parameterization(p, [&](auto parameterization) {
+    return train_one<decltype(parameterization)>(s, data, width, density, run.lr, run.seed);
+  });
 }
 
 std::string fmt(double v, int digits = 4) {

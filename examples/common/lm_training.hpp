@@ -24,6 +24,7 @@
 
 #include "arguments.hpp"
 #include "lm_options.hpp"
+#include "parameterization_by_name.hpp"
 
 namespace smup_example {
 
@@ -144,11 +145,9 @@ inline smup::RunResult train_lm_run(LmSetup const& s, LmData& data, smup::RunSpe
   auto const width = std::stoll(run.at("width"));
   auto const density = smup::parse_ratio(run.at("density"));
   auto const checkpoint = checkpoint_of(s, run);
-  if (p == smup::SP::name)
-    return train_lm<smup::SP>(s, data, width, density, hp, run.seed, checkpoint);
-  if (p == smup::MuP::name)
-    return train_lm<smup::MuP>(s, data, width, density, hp, run.seed, checkpoint);
-  return train_lm<smup::SMuP>(s, data, width, density, hp, run.seed, checkpoint);
+  return with_parameterization(p, [&](auto parameterization) {
+    return train_lm<decltype(parameterization)>(s, data, width, density, hp, run.seed, checkpoint);
+  });
 }
 
 } // namespace smup_example
