@@ -116,12 +116,6 @@ checkpoint_arrays(Model& model, Optimizer& optimizer) {
   return out;
 }
 
-inline std::string identity_text(std::vector<std::pair<std::string, std::string>> const& id) {
-  std::string out;
-  for (auto const& [k, v] : id) out += (out.empty() ? "" : ", ") + k + "=" + v;
-  return out;
-}
-
 } // namespace detail
 
 /// Writes the model's and optimizer's whole state and `progress` to `path` (see the top of
