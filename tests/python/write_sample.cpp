@@ -1,6 +1,7 @@
 // Writes <dir>/sample.safetensors, a tensor of every dtype, and <dir>/expected.txt, smup's
-// listing of it (or, with --list FILE OUT, smup's listing of any file FILE into OUT). CTest then has tools/read_safetensors.py (numpy, no safetensors package)
-// read the file and print its own listing, which must match expected.txt line for line.
+// listing of it (or, with --list FILE OUT, smup's listing of any file FILE into OUT). CTest then
+// has tools/read_safetensors.py (numpy, no safetensors package) read the file and print its own
+// listing, which must match expected.txt line for line.
 #include <smup/io/safetensors.hpp>
 
 #include <array>

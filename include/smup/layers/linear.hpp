@@ -76,8 +76,7 @@ public:
   Linear(Shape shape, BaseShape base, HyperParams const& hp, std::uint64_t seed)
       : shape_(shape), rules_(layer_hyperparams<P>(hp, base, model_width(shape), shape.density, R)),
         bias_rules_(layer_hyperparams<P>(hp, base, model_width(shape), ratio{1}, bias_role)),
-        hp_(hp),
-        weights_(shape.out, shape.in, shape.density, seed),
+        hp_(hp), weights_(shape.out, shape.in, shape.density, seed),
         weight_grad_("smup::Linear::weight_grad", static_cast<std::size_t>(weights_.kept())),
         bias_("smup::Linear::bias", shape.bias ? static_cast<std::size_t>(shape.out) : 0),
         bias_grad_("smup::Linear::bias_grad",
