@@ -2,6 +2,8 @@
 #   make demo | lm-demo | wd-demo | test | bench   everything they need is done first
 #                                (DEMO_ARGS=--full, LM_ARGS=--full: the larger runs)
 #   make deps                    Debian packages (installs them when run as root)
+#   make sanitize                the tests and examples under ASan + UBSan (build/sanitize)
+#   make fuzz                    libFuzzer on every input reader, FUZZ_SECONDS (30) each, clang
 #   make kokkos                  build Kokkos + Kokkos Kernels into .deps/prefix, once
 # Your own Kokkos wins: make test Kokkos_ROOT=/opt/kokkos (or CMAKE_PREFIX_PATH, or
 # SMUP_KOKKOS=user|bootstrap|debian to force a source).
@@ -54,7 +56,7 @@ ifneq ($(strip $(SMUP_KOKKOS)),)
 CMAKE_ARGS += -DSMUP_KOKKOS=$(SMUP_KOKKOS)
 endif
 
-.PHONY: deps kokkos configure build demo lm-demo wd-demo test no-device-tests bench gpu-bundle clean \
+.PHONY: deps kokkos configure build demo lm-demo wd-demo test no-device-tests sanitize fuzz bench gpu-bundle clean \
         distclean
 
 deps:
@@ -151,6 +153,42 @@ wd-demo: build
 test: $(if $(filter cuda,$(KOKKOS_BACKEND)),no-device-tests,build)
 	cd $(BUILD_DIR) && OMP_NUM_THREADS=2 OMP_PROC_BIND=false OMP_WAIT_POLICY=passive \
 	  ctest --output-on-failure --no-tests=error -j$(TEST_JOBS)
+
+# libFuzzer on every reader of untrusted input (tests/fuzz), FUZZ_SECONDS each, built with
+# clang and ASan + UBSan in build/fuzz (Debian: clang-14 libclang-rt-14-dev, installed when
+# run as root). Each target starts from a scratch copy of its seeds, never the repository's
+# folders; a crash, sanitizer report, leak or timeout fails. Findings: build/fuzz/runs/.
+FUZZ_SECONDS ?= 30
+FUZZ_CXX ?= clang++-14
+FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
+FUZZ_DIR := build/fuzz
+fuzz: deps
+	@probe=$$(mktemp -d); \
+	echo 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long) { return 0; }' \
+	  > "$$probe/probe.cpp"; \
+	if ! $(FUZZ_CXX) -fsanitize=fuzzer "$$probe/probe.cpp" -o "$$probe/probe" 2>/dev/null; then \
+	  if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then \
+	    echo "make fuzz: installing $(FUZZ_PACKAGES)"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(FUZZ_PACKAGES); \
+	  else \
+	    echo "make fuzz: $(FUZZ_CXX) with libFuzzer is missing; install it with:"; \
+	    echo "  sudo apt-get install $(FUZZ_PACKAGES)   (or pass FUZZ_CXX=<a clang++>)"; \
+	    rm -rf "$$probe"; exit 1; \
+	  fi; \
+	fi; \
+	rm -rf "$$probe"
+	cmake -S . -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSMUP_BUILD_FUZZERS=ON -DSMUP_BUILD_TESTS=OFF -DSMUP_BUILD_EXAMPLES=OFF \
+	  -DSMUP_BUILD_BENCHMARKS=OFF -DSMUP_INSTALL=OFF -DSMUP_ENABLE_MPI=OFF
+	cmake --build $(FUZZ_DIR) --parallel $(JOBS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzzers.sh $(FUZZ_DIR)/tests/fuzz $(FUZZ_DIR)/runs
+
+# The whole suite built with AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer
+# included; -fno-sanitize-recover: the first report fails its test) in build/sanitize:
+# the runtime tests, every example's runs (--smoke sweeps, faults), determinism, the fuzz
+# corpora. Takes the same Kokkos options as make test.
+sanitize:
+	$(MAKE) test PRESET=sanitize
 
 no-device-tests:
 	@echo "make test: CUDA tests run on a GPU; make build compiles them, make gpu-bundle packs them"

@@ -10,9 +10,9 @@
 
 #include <smup/smup.hpp>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
+#include "../common/run_example.hpp"
+#include "settings.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -24,109 +24,7 @@
 
 namespace {
 
-struct Options {
-  smup::BaseShape base{.width = 128, .density = smup::ratio{1}};
-  smup::TargetShape target{.width = 1024, .density = smup::ratio{1, 16}, .hidden_layers = 4};
-  smup::HyperParams hp{.sigma = 0.05, .eta = 0x1p-9};
-  std::string format = "table";
-  std::string output; // empty: standard output
-};
-
-constexpr std::string_view usage_text =
-    "usage: example_00_hp_table [options]\n"
-    "  Prints the per-layer init std, learning rates (Adam, SGD), weight decay, AdamW's\n"
-    "  decay rate (per step it removes decay_rate * weight_decay of each weight) and\n"
-    "  forward multiplier that SP, muP and SmuP derive from base hyper-parameters.\n"
-    "  Every tensor has a row: the readout's bias (output_bias) has its own.\n"
-    "options (defaults in brackets):\n"
-    "  --base-width N         hidden width of the base model the HPs were tuned on [128]\n"
-    "  --base-density R       density of the base model's hidden matrices [1]\n"
-    "  --width N              hidden width of the target model [1024]\n"
-    "  --density R            density of the target's hidden matrices, e.g. 1/16 [1/16]\n"
-    "  --hidden-layers N      number of hidden width x width matrices [4]\n"
-    "  --sigma X              base init std [0.05]\n"
-    "  --eta X                base learning rate [0x1p-9 = 0.001953125]\n"
-    "  --alpha-in X           input multiplier [1]\n"
-    "  --alpha-out X          output multiplier [1]\n"
-    "  --lr-mult-non-hidden X extra lr factor for input, readout, biases, norms [1]\n"
-    "  --weight-decay X       weight decay of matrices [0]\n"
-    "  --format F             table, csv or json [table]\n"
-    "  --output FILE          write there instead of standard output\n"
-    "  --help                 this text\n";
-
-struct UsageError {
-  std::string what;
-};
-
-double parse_double(std::string_view flag, std::string const& text) {
-  char* end = nullptr;
-  errno = 0;
-  double const value = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE)
-    throw UsageError{std::string(flag) + " expects a number, got '" + text + "'"};
-  return value;
-}
-
-std::int64_t parse_int(std::string_view flag, std::string const& text) {
-  char* end = nullptr;
-  errno = 0;
-  long long const value = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || value < 1)
-    throw UsageError{std::string(flag) + " expects a positive integer, got '" + text + "'"};
-  return value;
-}
-
-smup::ratio parse_density(std::string_view flag, std::string const& text) {
-  try {
-    return smup::checked_density(smup::parse_ratio(text));
-  } catch (smup::error const& e) {
-    throw UsageError{std::string(flag) + " '" + text + "': " + e.what()};
-  }
-}
-
-Options parse(int argc, char** argv) {
-  Options o;
-  std::vector<std::string> const args(argv + 1, argv + argc);
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string const& flag = args[i];
-    if (flag == "--help" || flag == "-h") throw UsageError{};
-    if (i + 1 >= args.size()) throw UsageError{"unknown option or missing value: '" + flag + "'"};
-    std::string const& value = args[++i];
-    if (flag == "--base-width")
-      o.base.width = parse_int(flag, value);
-    else if (flag == "--base-density")
-      o.base.density = parse_density(flag, value);
-    else if (flag == "--width")
-      o.target.width = parse_int(flag, value);
-    else if (flag == "--density")
-      o.target.density = parse_density(flag, value);
-    else if (flag == "--hidden-layers") {
-      auto const n = parse_int(flag, value);
-      if (n > 1000) throw UsageError{"--hidden-layers expects at most 1000, got " + value};
-      o.target.hidden_layers = static_cast<int>(n);
-    } else if (flag == "--sigma")
-      o.hp.sigma = parse_double(flag, value);
-    else if (flag == "--eta")
-      o.hp.eta = parse_double(flag, value);
-    else if (flag == "--alpha-in")
-      o.hp.alpha_in = parse_double(flag, value);
-    else if (flag == "--alpha-out")
-      o.hp.alpha_out = parse_double(flag, value);
-    else if (flag == "--lr-mult-non-hidden")
-      o.hp.lr_mult_non_hidden = parse_double(flag, value);
-    else if (flag == "--weight-decay")
-      o.hp.weight_decay = parse_double(flag, value);
-    else if (flag == "--format") {
-      if (value != "table" && value != "csv" && value != "json")
-        throw UsageError{"--format expects table, csv or json, got '" + value + "'"};
-      o.format = value;
-    } else if (flag == "--output")
-      o.output = value;
-    else
-      throw UsageError{"unknown option '" + flag + "'"};
-  }
-  return o;
-}
+using Options = smup_example::hp_table::Settings;
 
 struct Column {
   std::string_view name;
@@ -252,24 +150,15 @@ void write_file(std::string const& path, Options const& o, std::vector<Column> c
 } // namespace
 
 int main(int argc, char** argv) {
-  Options options;
-  try {
-    options = parse(argc, argv);
-  } catch (UsageError const& e) {
-    bool const asked = e.what.empty();
-    (asked ? std::cout : std::cerr) << (asked ? "" : "error: " + e.what + "\n") << usage_text;
-    return asked ? 0 : 2;
-  }
-  try {
-    std::vector<Column> const cols{column_for<smup::SP>(options), column_for<smup::MuP>(options),
-                                   column_for<smup::SMuP>(options)};
-    if (options.output.empty())
-      write(std::cout, options, cols);
-    else
-      write_file(options.output, options, cols);
-  } catch (std::exception const& e) {
-    std::cerr << "error: " << e.what() << "\n" << usage_text;
-    return 2;
-  }
-  return 0;
+  return smup_example::run_example(argc, argv, smup_example::hp_table::usage,
+                                   smup_example::hp_table::parse, [](Options const& options) {
+                                     std::vector<Column> const cols{
+                                         column_for<smup::SP>(options),
+                                         column_for<smup::MuP>(options),
+                                         column_for<smup::SMuP>(options)};
+                                     if (options.output.empty())
+                                       write(std::cout, options, cols);
+                                     else
+                                       write_file(options.output, options, cols);
+                                   });
 }

@@ -22,10 +22,11 @@
 #include <smup/optim/adam.hpp>
 #include <smup/smup.hpp>
 
-#include "../common/arguments.hpp"
 #include "../common/image_training.hpp"
 #include "../common/parameterization_by_name.hpp"
+#include "../common/run_example.hpp"
 #include "../common/sweep_options.hpp"
+#include "settings.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -41,78 +42,9 @@ namespace {
 using E = Kokkos::DefaultExecutionSpace;
 using Pattern = smup::Unstructured; // the paper's case: Bernoulli(rho) per weight, fixed mask
 
-struct Settings {
-  std::int64_t base_width = 128;
-  std::int64_t width = 256;
-  int hidden_layers = 4;
-  std::vector<std::string> densities{"1", "1/2", "1/4", "1/8", "1/16", "1/32"};
-  int lr_first = -12, lr_last = -6; // powers of two
-  int seeds = 2;
-  int steps = 600;
-  std::int64_t batch = 128;
-  double sigma = 0.05;
-  std::int64_t train_images = 0; // 0: all 60k
-  std::vector<std::int64_t> coord_widths{128, 256, 512, 1024};
-  std::vector<std::string> coord_densities{"1", "1/4", "1/16"};
-  int coord_steps = 5;
-  std::filesystem::path out = "demo-results";
-  std::filesystem::path data = smup::io::default_fashion_mnist_dir;
-  smup::SweepShard shard{};
-};
-
-constexpr char const* usage =
-    "usage: example_01_mutransfer [--full | --smoke] [--out DIR] [--data DIR] [--steps N] [--seeds "
-    "N]\n"
-    "                             [--shard i/n | --shard auto]\n"
-    "  Trains SP, muP and SmuP MLPs on Fashion-MNIST over an LR grid, densities and seeds;\n"
-    "  writes transfer.csv, coord_check.csv, SVG figures and summary.md into DIR\n"
-    "  (default demo-results). Finished runs are kept and skipped on restart.\n"
-    "  --shard i/n (1 <= i <= n) trains every n-th run of the sweep, into\n"
-    "  DIR/transfer.shard-i-of-n.csv; --shard auto takes i and n from mpirun, mpiexec or\n"
-    "  srun. The last shard to finish writes the report over all shards' files (rerun any\n"
-    "  shard's command to write it).\n";
-
-Settings parse(int argc, char** argv) {
-  Settings s;
-  smup_example::Arguments const args(argc, argv);
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (smup_example::read_shard(args, i, s.shard)) continue;
-    if (args[i] == "--full") {
-      s.width = 1024;
-      s.seeds = 3;
-      s.steps = 1200;
-      s.densities.push_back("1/64");
-      s.coord_widths.push_back(2048);
-    } else if (args[i] == "--smoke") {
-      s.base_width = 32;
-      s.width = 64;
-      s.hidden_layers = 2;
-      s.densities = {"1", "1/4"};
-      s.lr_first = -9;
-      s.lr_last = -7;
-      s.seeds = 1;
-      s.steps = 30;
-      s.train_images = 4096;
-      s.coord_widths = {32, 64};
-      s.coord_densities = {"1", "1/4"};
-      s.coord_steps = 2;
-    } else if (args[i] == "--out") {
-      s.out = args.text(i);
-    } else if (args[i] == "--data") {
-      s.data = args.text(i);
-    } else if (args[i] == "--steps") {
-      s.steps = args.positive(i);
-    } else if (args[i] == "--seeds") {
-      s.seeds = args.positive(i);
-    } else if (args[i] == "--help" || args[i] == "-h") {
-      std::cout << usage;
-      std::exit(0);
-    } else {
-      throw std::invalid_argument("unknown option '" + args[i] + "'");
-    }
-  }
-  return s;
-}
+using smup_example::mutransfer::parse;
+using smup_example::mutransfer::Settings;
+using smup_example::mutransfer::usage;
 
 smup::HyperParams hyperparams(Settings const& s, double lr) {
   return {.sigma = s.sigma, .eta = lr};
@@ -203,6 +135,7 @@ void coordinate_check(Settings const& s, Data& data) {
 
 int main(int argc, char* argv[]) {
   return smup_example::run_example(argc, argv, usage, parse, [](Settings const& s) {
+    std::cerr << s.sharding.launcher_note();
     auto const start = std::chrono::steady_clock::now();
     std::filesystem::create_directories(s.out);
     Data data{smup::io::load_fashion_mnist(s.data), {}};
@@ -229,12 +162,12 @@ int main(int argc, char* argv[]) {
     runs.insert(runs.end(), target.begin(), target.end());
     auto const csv = s.out / "transfer.csv";
     auto const sweep =
-        smup::run_sweep(runs, {.csv = csv, .shard = s.shard},
+        smup::run_sweep(runs, {.csv = csv, .shard = s.sharding.shard},
                         [&](smup::RunSpec const& run) { return train_run(s, data, run); });
     std::cerr << "sweep: " << sweep.executed << " runs trained, " << sweep.skipped
               << " kept from an earlier run, " << sweep.diverged << " diverged\n";
     // Only the process that completes the sweep checks coordinates and reports.
-    if (!smup_example::sweep_complete(runs, csv, s.shard,
+    if (!smup_example::sweep_complete(runs, csv, s.sharding.shard,
                                       "coordinate check, transfer.svg, summary.md"))
       return;
 

@@ -25,9 +25,11 @@
 #include <smup/parameterization/sparse_mup.hpp>
 #include <smup/sparsity/unstructured.hpp>
 
-#include "../common/arguments.hpp"
 #include "../common/lm_options.hpp"
 #include "../common/lm_training.hpp"
+#include "../common/run_example.hpp"
+#include "../common/sweep_options.hpp"
+#include "settings.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -42,71 +44,15 @@ namespace {
 
 using E = smup_example::LmSpace;
 
-struct Settings {
-  smup_example::LmSetup lm{};
-  std::int64_t width = 128;
-  std::vector<std::string> densities{"1", "1/4", "1/16", "1/64"};
-  int lr_first = -11, lr_last = -5; // powers of two
-  int seeds = 1;
-  smup_example::LmOptions io{}; // --out, --data, --tied-readout, --shard, checkpoints
-};
-
-constexpr char const* usage =
-    "usage: example_03_lm_lr_transfer [--full | --smoke] [--out DIR] [--data PATH] [--steps N] "
-    "[--seeds N] [--tied-readout]\n"
-    "                                 [--checkpoint-every N] [--stop-after-steps N]\n"
-    "                                 [--shard i/n | --shard auto]\n"
-    "  LR transfer across density of a byte-level GPT (SP, muP, SmuP) on the fortunes (or\n"
-    "  PATH, a text file or folder); writes transfer.csv, transfer.svg and transfer.md into\n"
-    "  DIR (default lm-results, lm-results/tied-readout with the readout tied to the token\n"
-    "  embedding). Finished runs are kept and skipped on restart; with --checkpoint-every N\n"
-    "  a run also saves its state every N steps to DIR/checkpoints and an interrupted run\n"
-    "  resumes there. --stop-after-steps N exits (status 3) after N steps, checkpointed.\n"
-    "  --shard i/n (1 <= i <= n) trains every n-th run of the sweep, into\n"
-    "  DIR/transfer.shard-i-of-n.csv; --shard auto takes i and n from mpirun, mpiexec or\n"
-    "  srun. The last shard to finish writes the report over all shards' files (rerun any\n"
-    "  shard's command to write it).\n";
-
-Settings parse(int argc, char** argv) {
-  Settings s;
-  smup_example::Arguments const args(argc, argv);
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (s.io.read(args, i, usage)) continue;
-    if (args[i] == "--full") {
-      s.width = 256;
-      s.densities = {"1", "1/2", "1/4", "1/8", "1/16", "1/32", "1/64"};
-      s.seeds = 2;
-      s.lm.steps = 300;
-    } else if (args[i] == "--smoke") {
-      s.lm.base_width = 16;
-      s.width = 32;
-      s.lm.blocks = 1;
-      s.lm.head_dim = 8;
-      s.lm.context = 16;
-      s.lm.batch = 4;
-      s.densities = {"1", "1/4"};
-      s.lr_first = -8;
-      s.lr_last = -6;
-      s.lm.steps = 5;
-      s.lm.eval_batches = 2;
-    } else if (args[i] == "--steps") {
-      s.lm.steps = args.positive(i);
-    } else if (args[i] == "--seeds") {
-      s.seeds = args.positive(i);
-    } else {
-      throw std::invalid_argument("unknown option '" + args[i] + "'");
-    }
-  }
-  s.io.finish();
-  s.lm.tied_readout = s.io.tied_readout;
-  smup_example::apply_checkpoint_options(s.io, s.lm);
-  return s;
-}
+using smup_example::lm_lr_transfer::parse;
+using smup_example::lm_lr_transfer::Settings;
+using smup_example::lm_lr_transfer::usage;
 
 } // namespace
 
 int main(int argc, char* argv[]) {
   return smup_example::run_example(argc, argv, usage, parse, [](Settings const& s) {
+    std::cerr << s.io.sharding.launcher_note();
     auto const start = std::chrono::steady_clock::now();
     std::filesystem::create_directories(s.io.out);
     auto corpus = s.io.corpus();
@@ -130,13 +76,14 @@ int main(int argc, char* argv[]) {
         smup::powers_of_two(s.lr_first, s.lr_last), seeds);
     runs.insert(runs.end(), target.begin(), target.end());
     auto const csv = s.io.out / "transfer.csv";
-    auto const sweep =
-        smup::run_sweep(runs, {.csv = csv, .shard = s.io.shard}, [&](smup::RunSpec const& run) {
+    auto const sweep = smup::run_sweep(
+        runs, {.csv = csv, .shard = s.io.sharding.shard}, [&](smup::RunSpec const& run) {
           return smup_example::train_lm_run(s.lm, data, run, {.sigma = 0.02, .eta = run.lr});
         });
     std::cerr << "sweep: " << sweep.executed << " runs trained, " << sweep.skipped
               << " kept from an earlier run, " << sweep.diverged << " diverged\n";
-    if (!smup_example::sweep_complete(runs, csv, s.io.shard, "transfer.svg, transfer.md")) return;
+    if (!smup_example::sweep_complete(runs, csv, s.io.sharding.shard, "transfer.svg, transfer.md"))
+      return;
 
     auto const report = smup::transfer_report(
         smup::read_sweep_results_merged(csv, runs),

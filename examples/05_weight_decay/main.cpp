@@ -26,9 +26,10 @@
 #include <smup/parameterization/sparse_mup.hpp>
 #include <smup/sparsity/unstructured.hpp>
 
-#include "../common/arguments.hpp"
 #include "../common/image_training.hpp"
+#include "../common/run_example.hpp"
 #include "../common/sweep_options.hpp"
+#include "settings.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -45,73 +46,9 @@ using E = Kokkos::DefaultExecutionSpace;
 using P = smup::SMuP;
 using Pattern = smup::Unstructured;
 
-struct Settings {
-  std::int64_t base_width = 128;
-  std::vector<std::string> widths{"128", "512"};
-  std::vector<std::string> densities{"1", "1/4"};
-  int hidden_layers = 2;
-  double eta = 0x1p-8;
-  int wd_first = -5, wd_last = 7; // powers of two
-  int seeds = 4;
-  int steps = 400;
-  std::int64_t batch = 128;
-  std::int64_t train_images = 4096;
-  std::filesystem::path out = "wd-results";
-  std::filesystem::path data = smup::io::default_fashion_mnist_dir;
-  smup::SweepShard shard{};
-  /// Which matrices decay: "hidden" only, where the two policies differ, and/or "all"
-  /// (input and readout too, which both policies decay alike).
-  std::vector<std::string> decayed{"hidden"};
-};
-
-constexpr char const* usage =
-    "usage: example_05_weight_decay [--smoke] [--out DIR] [--data DIR] [--steps N] [--seeds N]\n"
-    "                               [--decay hidden|all|both] [--shard i/n | --shard auto]\n"
-    "  Sweeps AdamW's weight decay for the coupled and base_coupled policies on SmuP MLPs\n"
-    "  (Fashion-MNIST) at two widths and two densities, 4 seeds, decaying only the hidden\n"
-    "  matrices (--decay all: every matrix; both: the two sweeps); writes weight_decay.csv,\n"
-    "  weight_decay.svg and summary.md into DIR (default wd-results). Finished runs are\n"
-    "  kept and skipped on restart. --shard i/n (1 <= i <= n) trains every n-th run, into\n"
-    "  DIR/weight_decay.shard-i-of-n.csv; --shard auto takes i and n from mpirun, mpiexec\n"
-    "  or srun. The last shard to finish writes the report over all shards' files (rerun\n"
-    "  any shard's command to write it).\n";
-
-Settings parse(int argc, char** argv) {
-  Settings s;
-  smup_example::Arguments const args(argc, argv);
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (smup_example::read_shard(args, i, s.shard)) continue;
-    if (args[i] == "--smoke") {
-      s.base_width = 32;
-      s.widths = {"32", "64"};
-      s.wd_first = -1;
-      s.wd_last = 1;
-      s.seeds = 1;
-      s.steps = 20;
-      s.train_images = 1024;
-    } else if (args[i] == "--out") {
-      s.out = args.text(i);
-    } else if (args[i] == "--data") {
-      s.data = args.text(i);
-    } else if (args[i] == "--steps") {
-      s.steps = args.positive(i);
-    } else if (args[i] == "--seeds") {
-      s.seeds = args.positive(i);
-    } else if (args[i] == "--decay") {
-      auto const scope = args.text(i);
-      if (scope != "all" && scope != "hidden" && scope != "both")
-        throw std::invalid_argument("--decay takes hidden, all or both (got '" + scope + "')");
-      s.decayed = scope == "both" ? std::vector<std::string>{"all", "hidden"}
-                                  : std::vector<std::string>{scope};
-    } else if (args[i] == "--help" || args[i] == "-h") {
-      std::cout << usage;
-      std::exit(0);
-    } else {
-      throw std::invalid_argument("unknown option '" + args[i] + "'");
-    }
-  }
-  return s;
-}
+using smup_example::weight_decay::parse;
+using smup_example::weight_decay::Settings;
+using smup_example::weight_decay::usage;
 
 smup::WeightDecayPolicy policy_named(std::string const& name) {
   if (name == "coupled") return smup::WeightDecayPolicy::coupled;
@@ -232,6 +169,7 @@ void report(Settings const& s, std::vector<smup::SweepRecord> const& records) {
 
 int main(int argc, char* argv[]) {
   return smup_example::run_example(argc, argv, usage, parse, [](Settings const& s) {
+    std::cerr << s.sharding.launcher_note();
     std::filesystem::create_directories(s.out);
     Data data{smup::io::load_fashion_mnist(s.data), {}};
     auto& t = data.raw.train;
@@ -257,11 +195,12 @@ int main(int argc, char* argv[]) {
     }
     auto const csv = s.out / "weight_decay.csv";
     auto const sweep =
-        smup::run_sweep(runs, {.csv = csv, .shard = s.shard},
+        smup::run_sweep(runs, {.csv = csv, .shard = s.sharding.shard},
                         [&](smup::RunSpec const& run) { return train_run(s, data, run); });
     std::cerr << "sweep: " << sweep.executed << " runs trained, " << sweep.skipped
               << " kept from an earlier run, " << sweep.diverged << " diverged\n";
-    if (!smup_example::sweep_complete(runs, csv, s.shard, "weight_decay.svg, summary.md")) return;
+    if (!smup_example::sweep_complete(runs, csv, s.sharding.shard, "weight_decay.svg, summary.md"))
+      return;
     report(s, smup::read_sweep_results_merged(csv, runs));
   });
 }

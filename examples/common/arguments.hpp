@@ -1,22 +1,30 @@
 #pragma once
-// The examples' command lines: options with a value, read with an error that names the
-// option when the value is missing or malformed, and the frame every example's main runs in.
+// The examples' command lines: the arguments a parser sees, options with a value read with
+// an error that names the option when the value is missing or malformed, and what a parser
+// returns. Free of Kokkos, so that tests and fuzzers can run every example's parser.
 #include <charconv>
 #include <cstddef>
-#include <exception>
-#include <iostream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
-
-#include <Kokkos_Core.hpp>
 
 namespace smup_example {
 
+/// Whether `arg` is one of Kokkos's own options (--kokkos-threads=4, --kokkos-help...):
+/// those go to Kokkos::initialize, never to an example's parser.
+inline bool is_kokkos_option(std::string_view arg) { return arg.starts_with("--kokkos-"); }
+
 class Arguments {
 public:
-  Arguments(int argc, char** argv) : args_(argv + 1, argv + argc) {}
+  /// The arguments after the program's name, without Kokkos's own.
+  Arguments(int argc, char const* const* argv) {
+    for (int i = 1; i < argc; ++i)
+      if (!is_kokkos_option(argv[i])) args_.emplace_back(argv[i]);
+  }
+  explicit Arguments(std::vector<std::string> args) : args_(std::move(args)) {}
 
   [[nodiscard]] std::size_t size() const { return args_.size(); }
   [[nodiscard]] std::string const& operator[](std::size_t i) const { return args_[i]; }
@@ -42,36 +50,22 @@ private:
   std::vector<std::string> args_;
 };
 
+/// Whether args[i] asks for the usage text.
+inline bool asks_for_help(std::string const& arg) { return arg == "--help" || arg == "-h"; }
+
+/// What a command line asks for: a run with `settings`, or the usage text (--help, -h).
+/// A parser prints nothing and never exits; a bad command line is an exception whose
+/// message names the option.
+template <class Settings> struct Parsed {
+  Settings settings{};
+  bool help = false;
+};
+
 /// Thrown when a run stops early on purpose (--stop-after-steps) with its checkpoints in
 /// place: not a failure, but not finished either.
 class StoppedEarly : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;
 };
-
-/// Kokkos for the program's lifetime, then `parse(argc, argv)` (on error: the message
-/// and `usage`, exit status 2), then `body(settings)` (on error: the message, status 1;
-/// stopped early on purpose: the message, status 3).
-template <class Parse, class Body>
-int run_example(int argc, char** argv, char const* usage, Parse parse, Body body) {
-  Kokkos::ScopeGuard kokkos(argc, argv);
-  decltype(parse(argc, argv)) settings;
-  try {
-    settings = parse(argc, argv);
-  } catch (std::exception const& e) {
-    std::cerr << "error: " << e.what() << "\n" << usage;
-    return 2;
-  }
-  try {
-    body(settings);
-  } catch (StoppedEarly const& e) {
-    std::cerr << e.what() << "\n";
-    return 3;
-  } catch (std::exception const& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
-}
 
 } // namespace smup_example

@@ -1,17 +1,15 @@
 #pragma once
 // The command-line options the language-model examples share: where results go, which
 // text to train on, whether the readout is tied to the token embedding, checkpoints, and
-// which shard of a sweep this process runs.
+// which shard of a sweep this process runs; and the model and run sizes they set.
 #include <cstddef>
-#include <cstdlib>
+#include <cstdint>
 #include <filesystem>
-#include <iostream>
 
-#include <smup/diagnostics/sweep_shard.hpp>
-#include <smup/io/text.hpp>
+#include <smup/io/text_corpus.hpp>
 
 #include "arguments.hpp"
-#include "sweep_options.hpp"
+#include "shard_option.hpp"
 
 namespace smup_example {
 
@@ -26,16 +24,13 @@ struct LmOptions {
   bool tied_readout = false;
   int checkpoint_every = 0; ///< steps between a run's checkpoints (DIR/checkpoints); 0: none
   int stop_after_steps = 0; ///< training steps before exiting with status 3; 0: run to the end
-  smup::SweepShard shard{}; ///< --shard i/n or auto: this process's share of a sweep
-  bool shard_given = false; ///< for the examples that run no sweep, to refuse it
+  ShardOption sharding{};   ///< --shard i/n or auto: this process's share of a sweep
 
   /// Reads args[i] if it is --out, --data, --tied-readout, --checkpoint-every,
-  /// --stop-after-steps, --shard or --help (which prints `usage` and exits); returns
-  /// whether it was one of them.
-  bool read(Arguments const& args, std::size_t& i, char const* usage) {
-    if (read_shard(args, i, shard)) {
-      shard_given = true;
-    } else if (args[i] == "--checkpoint-every") {
+  /// --stop-after-steps or --shard; returns whether it was one of them.
+  bool read(Arguments const& args, std::size_t& i) {
+    if (sharding.read(args, i)) return true;
+    if (args[i] == "--checkpoint-every") {
       checkpoint_every = args.positive(i);
     } else if (args[i] == "--stop-after-steps") {
       stop_after_steps = args.positive(i);
@@ -45,9 +40,6 @@ struct LmOptions {
       data = args.text(i);
     } else if (args[i] == "--tied-readout") {
       tied_readout = true;
-    } else if (args[i] == "--help" || args[i] == "-h") {
-      std::cout << usage;
-      std::exit(0);
     } else {
       return false;
     }
@@ -66,5 +58,27 @@ struct LmOptions {
     return data.empty() ? smup::io::load_fortunes() : smup::io::load_text(data);
   }
 };
+
+/// The size of the GPT and of its training run.
+struct LmSetup {
+  std::int64_t base_width = 64;
+  int blocks = 2;
+  std::int64_t head_dim = 32;
+  std::int64_t context = 64;
+  std::int64_t batch = 16; ///< sequences per step
+  int steps = 150;
+  std::int64_t eval_batches = 8; ///< of the fixed validation windows
+  bool tied_readout = false;     ///< the readout reuses the token embedding's table
+  int checkpoint_every = 0;      ///< steps between checkpoints; 0: none
+  int stop_after_steps = 0;      ///< steps in this process before stopping early; 0: never
+  std::filesystem::path checkpoint_dir{};
+};
+
+/// Copies the checkpoint options into the setup; checkpoints go to out/checkpoints.
+inline void apply_checkpoint_options(LmOptions const& io, LmSetup& lm) {
+  lm.checkpoint_every = io.checkpoint_every;
+  lm.stop_after_steps = io.stop_after_steps;
+  lm.checkpoint_dir = io.out / "checkpoints";
+}
 
 } // namespace smup_example

@@ -1,10 +1,11 @@
 #pragma once
 // One training run of the byte-level GPT for the language-model examples: a fixed token
 // budget of AdamW steps (beta 0.9 / 0.95, gradient clipping 1.0) on the training windows,
-// then the mean loss over fixed validation windows; optionally checkpointed.
+// then the mean loss over fixed validation windows; optionally checkpointed. A loss or
+// gradient that is not finite (or a loss above 20) stops the run with smup::RunDiverged
+// naming the step: a sweep records the run as diverged, a single run stops with it.
 #include <algorithm>
 #include <cctype>
-#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <iostream>
@@ -17,6 +18,8 @@
 #include <smup/io/text.hpp>
 #include <smup/models/gpt.hpp>
 #include <smup/optim/adam.hpp>
+#include <smup/optim/clip.hpp>
+#include <smup/optim/divergence.hpp>
 #include <smup/parameterization/mup.hpp>
 #include <smup/parameterization/sp.hpp>
 #include <smup/parameterization/sparse_mup.hpp>
@@ -29,27 +32,6 @@
 namespace smup_example {
 
 using LmSpace = Kokkos::DefaultExecutionSpace;
-
-struct LmSetup {
-  std::int64_t base_width = 64;
-  int blocks = 2;
-  std::int64_t head_dim = 32;
-  std::int64_t context = 64;
-  std::int64_t batch = 16; ///< sequences per step
-  int steps = 150;
-  std::int64_t eval_batches = 8; ///< of the fixed validation windows
-  bool tied_readout = false;     ///< the readout reuses the token embedding's table
-  int checkpoint_every = 0;      ///< steps between checkpoints; 0: none
-  int stop_after_steps = 0;      ///< steps in this process before stopping early; 0: never
-  std::filesystem::path checkpoint_dir{};
-};
-
-/// Copies the checkpoint options into the setup; checkpoints go to out/checkpoints.
-inline void apply_checkpoint_options(LmOptions const& io, LmSetup& lm) {
-  lm.checkpoint_every = io.checkpoint_every;
-  lm.stop_after_steps = io.stop_after_steps;
-  lm.checkpoint_dir = io.out / "checkpoints";
-}
 
 /// Training steps taken by this process, for --stop-after-steps.
 inline int& steps_this_process() {
@@ -102,10 +84,14 @@ template <class P> smup::RunResult train_lm(LmSetup const& s, LmData& data, std:
   };
   for (int step = first_step; step < s.steps; ++step) {
     auto [tokens, targets] = train.batch(step);
-    double const loss = model.train_step(tokens, targets, adam, 1.0);
-    // Byte-level loss starts near ln 256 = 5.5; far above it the run has blown up.
-    if (!std::isfinite(loss) || loss > 20)
-      throw smup::RunDiverged("loss " + std::to_string(loss) + " at step " + std::to_string(step));
+    // model.train_step, with the loss and gradient checked before the update (steps counted
+    // from 1): a diverged run stops with the weights of its last good step, so no
+    // checkpoint ever holds NaN. Byte-level loss starts near ln 256 = 5.5; far above it the
+    // run has blown up.
+    double const loss = model.loss_and_gradients(tokens, targets);
+    double const norm = smup::clip_grad_norm(model, 1.0);
+    smup::require_finite_step(step + 1, loss, norm, /*max_loss=*/20);
+    adam.step(model);
     if (step >= s.steps - 20) {
       recent += loss;
       ++recent_count;

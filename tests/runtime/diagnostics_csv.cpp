@@ -148,9 +148,11 @@ TEST_CASE("An unfinished last line from an interrupted append is dropped on reop
   CHECK(slurp(file) == "lr,loss\n0.1,1\n0.2,0.75\n");
 
   put(file, "lr,loss\n0.1,\"cut inside a quote");
-  smup::CsvAppender log(file, {"lr", "loss"});
-  CHECK(log.existing_rows().empty());
-  CHECK(slurp(file) == "lr,loss\n");
+  {
+    smup::CsvAppender log(file, {"lr", "loss"});
+    CHECK(log.existing_rows().empty());
+    CHECK(slurp(file) == "lr,loss\n");
+  } // one writer at a time: while this one is open, another would be refused
 
   put(file, "lr,lo"); // even the header was cut short: start afresh
   smup::CsvAppender fresh(file, {"lr", "loss"});

@@ -143,3 +143,21 @@ TEST_CASE("Debian's Fashion-MNIST loads with the official split sizes", "[io][fa
   for (auto l : data.test.labels) ++per_class[l];
   for (int c : per_class) CHECK(c == 1000); // the test split is balanced
 }
+
+TEST_CASE("IDX bytes in memory read like the file, and extents beyond 63 bits are refused",
+          "[io][idx]") {
+  auto const payload = image_payload(3, 2, 4);
+  auto const images = smup::io::parse_idx_images(idx_bytes(3, {3, 2, 4}, payload), "in memory");
+  CHECK(images.count == 3);
+  CHECK(images.pixels == payload);
+  CHECK(smup::io::parse_idx_labels(idx_bytes(1, {2}, {1, 9}), "in memory", 10) ==
+        std::vector<std::uint8_t>{1, 9});
+  // 0x29000000 x 0x03000000 x 0x02000000 wraps to 0 in 64 bits: a 16-byte file would pass.
+  CHECK_THROWS_WITH(
+      smup::io::parse_idx_images(idx_bytes(3, {0x29000000, 0x03000000, 0x02000000}, {}), "wrap"),
+      Catch::Contains("'wrap': its header's extents describe more than 2^63 - 1 bytes"));
+  // No images, but rows x cols beyond 63 bits: pixels_per_image() could not be computed.
+  CHECK_THROWS_WITH(
+      smup::io::parse_idx_images(idx_bytes(3, {0, 0xFFFFFFFF, 0xFFFFFFFF}, {}), "huge"),
+      Catch::Contains("more than 2^63 - 1 bytes"));
+}

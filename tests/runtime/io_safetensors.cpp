@@ -573,3 +573,12 @@ TEST_CASE("Parsing hostile bytes throws smup::error or succeeds, never anything 
   }
   CHECK(accepted > 0); // some flips, such as in the padding, leave a valid file
 }
+
+TEST_CASE("A tensor with a zero dimension has no elements, however large the others",
+          "[io][safetensors]") {
+  // No bytes to check the other dimensions against: their product would overflow 64 bits.
+  auto const f = parse(
+      file_with(R"({"a":{"dtype":"U8","shape":[4611686018427387904,4,0],"data_offsets":[0,0]}})"));
+  CHECK(f.info("a").elements() == 0);
+  CHECK(f.tensor<std::uint8_t>("a").empty());
+}

@@ -430,3 +430,17 @@ TEST_CASE("Debian's fortunes load with a sane size and no separator lines",
   }
   CHECK(separators == 0);
 }
+
+TEST_CASE("parse_text reads bytes in memory as load_text reads a file", "[io][text]") {
+  TempDir dir("text-parse");
+  auto const text = pseudo_text(12000, 5) + "no newline at the end";
+  auto const parsed = smup::io::parse_text(bytes_of(text), "sample");
+  auto const loaded = smup::io::load_text(write(dir.path / "sample.txt", text));
+  CHECK(parsed.train == loaded.train);
+  CHECK(parsed.validation == loaded.validation);
+  CHECK(parsed.files.empty());
+  CHECK_THROWS_WITH(smup::io::parse_text(bytes_of("a\0b"s), "nul"),
+                    Catch::Contains("smup::io::parse_text: 'nul' looks binary"));
+  CHECK_THROWS_WITH(smup::io::parse_text({}, "nothing"),
+                    Catch::Contains("'nothing': the text is empty"));
+}

@@ -252,15 +252,23 @@ TEST_CASE("A GPT step with a token or target outside the vocabulary throws and c
 }
 
 namespace {
-std::vector<std::string>* reductions_seen = nullptr;
+// What makes the host wait for the device: a reduction, or a value copied back to the host.
+std::vector<std::string>* host_waits = nullptr;
 void record_reduction(char const* name, std::uint32_t, std::uint64_t* id) {
   *id = 0;
-  if (reductions_seen != nullptr) reductions_seen->emplace_back(name);
+  if (host_waits != nullptr) host_waits->emplace_back(std::string("reduce ") + name);
+}
+void record_scalar_copy(Kokkos_Profiling_SpaceHandle, char const*, void const*,
+                        Kokkos_Profiling_SpaceHandle, char const* source, void const*,
+                        std::uint64_t bytes) {
+  // A copy of one value is a read-back; larger copies inside a step stay on the device.
+  if (host_waits != nullptr && bytes <= sizeof(double))
+    host_waits->emplace_back(std::string("read ") + source);
 }
 } // namespace
 
-TEST_CASE("A GPT training step makes no blocking reduction to validate its inputs: the loss is "
-          "its one reduction without clipping",
+TEST_CASE("A GPT training step makes no blocking reduction to validate its inputs: reading "
+          "its loss back is the one wait without clipping",
           "[models][gpt]") {
   using Model = smup::GPT<smup::SMuP, smup::NM<1, 2>, E, double>;
   Model model({.vocab = 16, .context = 8, .width = 16, .head_dim = 8, .blocks = 2}, {.width = 16},
@@ -269,11 +277,13 @@ TEST_CASE("A GPT training step makes no blocking reduction to validate its input
   auto const tokens = tokens_for<Model>(16, 16, 0);
   auto const targets = tokens_for<Model>(16, 16, 3);
   std::vector<std::string> seen;
-  reductions_seen = &seen;
+  host_waits = &seen;
   Kokkos::Tools::Experimental::set_begin_parallel_reduce_callback(record_reduction);
+  Kokkos::Tools::Experimental::set_begin_deep_copy_callback(record_scalar_copy);
   double const loss = model.train_step(tokens, targets, adam);
   Kokkos::Tools::Experimental::set_begin_parallel_reduce_callback(nullptr);
-  reductions_seen = nullptr;
+  Kokkos::Tools::Experimental::set_begin_deep_copy_callback(nullptr);
+  host_waits = nullptr;
   CHECK(std::isfinite(loss));
-  CHECK(seen == std::vector<std::string>{"smup::SoftmaxCrossEntropy::forward_backward"});
+  CHECK(seen == std::vector<std::string>{"read smup::SoftmaxCrossEntropy::loss_sum"});
 }

@@ -20,12 +20,21 @@
 ///
 /// Resuming: every finished run is appended (and flushed) to the CSV at once. Started again
 /// with the same file, run_sweep skips the runs already there, matched by their key values,
-/// learning rate and seed, so an interrupted sweep continues where it stopped.
+/// learning rate and seed, so an interrupted sweep continues where it stopped, even after
+/// kill -9: each row is on disk (fsync'ed) before the next run starts.
+///
+/// Faults: while it runs, the sweep holds a lock on its CSV, so a second process started
+/// on the same file stops at once with an error saying so (shards write files of their
+/// own; a killed holder leaves no lock). A last row cut short by a crash is dropped, with a
+/// message on stderr, and its run done again; a complete row that does not read back is an
+/// error naming its file and line. A row that cannot be written (disk full) stops the sweep
+/// with an error naming the file and giving the row; the file keeps only whole rows.
 ///
 /// Divergence policy: a run counts as diverged, and is recorded with `nan` losses and
 /// diverged=1 while the sweep goes on, when the callback
 /// - returns a non-finite train or validation loss, or sets `diverged`, or
-/// - throws smup::RunDiverged (to stop a run early once its loss blows up).
+/// - throws smup::RunDiverged (to stop a run early once its loss blows up; see
+///   smup::require_finite_step in optim/divergence.hpp, which also checks the gradient).
 /// Any other exception (smup::error from a bad configuration, std::bad_alloc, ...) is a
 /// bug, not a result: it stops the sweep and propagates. The runs finished before it are
 /// already on disk, so rerunning after the fix resumes.
@@ -66,6 +75,7 @@
 #include <smup/core/error.hpp>
 #include <smup/diagnostics/csv.hpp>
 #include <smup/diagnostics/sweep_shard.hpp>
+#include <smup/optim/divergence.hpp> // smup::RunDiverged
 
 namespace smup {
 
@@ -101,14 +111,6 @@ struct RunResult {
   double val_loss = std::numeric_limits<double>::quiet_NaN();
   std::optional<double> val_acc{};
   bool diverged = false;
-};
-
-/// Thrown by a sweep's callback to end a run as diverged; the sweep records it and goes on.
-///
-///     if (!std::isfinite(loss)) throw smup::RunDiverged("loss is nan at step " + ...);
-class RunDiverged : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
 };
 
 /// One key column of a grid and its values, e.g. `{"density", {"1", "1/4", "1/16"}}`.
@@ -359,10 +361,16 @@ inline std::vector<std::string> sweep_row(std::vector<SweepColumn> const& layout
 /// One file of a sweep: its header and complete rows. An unfinished last line (an append
 /// cut short, or one another process is writing right now) is left out, as CsvAppender
 /// drops it on reopening; a file created an instant ago may have no header yet.
+///
+/// A complete line that does not read as a row (too few fields, a loss that is not a
+/// number) is an error naming the file and line, never skipped: appends write whole lines,
+/// so a crash cannot make one, and it was damaged or edited by something else. Skipping it
+/// would silently lose, or train again, a result nobody knows was there.
 struct SweepFile {
   std::filesystem::path path{};
   std::vector<std::string> header{};
   std::vector<std::vector<std::string>> rows{};
+  std::vector<std::size_t> lines{}; ///< the 1-based line of each row in the file, for messages
 };
 
 inline SweepFile read_sweep_file(std::filesystem::path const& path, std::string const& entity) {
@@ -370,6 +378,8 @@ inline SweepFile read_sweep_file(std::filesystem::path const& path, std::string 
   if (parse.last_unterminated && !parse.open_quote) parse.records.pop_back();
   SweepFile file{.path = path};
   if (parse.records.empty()) return file;
+  for (std::size_t r = 1; r < parse.records.size(); ++r)
+    file.lines.push_back(parse.records[r].line);
   CsvTable table = to_table(std::move(parse.records), path, entity);
   file.header = std::move(table.header);
   file.rows = std::move(table.rows);
@@ -417,10 +427,10 @@ inline std::set<std::string> finished_runs(std::vector<SweepFile> const& files,
       double lr = 0;
       std::uint64_t seed = 0;
       if (!parse_double(row[lr_column], lr) || !parse_seed(row[seed_column], seed))
-        fail(entity + ": '" + file.path.string() + "' row " + std::to_string(r + 1) + " has lr '" +
-             row[lr_column] + "' and seed '" + row[seed_column] +
+        fail(entity + ": '" + file.path.string() + "' line " + std::to_string(file.lines[r]) +
+             " has lr '" + row[lr_column] + "' and seed '" + row[seed_column] +
              "', which do not read as numbers. Resuming matches runs by them. Fix or remove "
-             "that row.");
+             "that line.");
       std::vector<std::string> values;
       for (auto c : keys) values.push_back(row[c]);
       done.insert(run_identity(values, lr, seed));
@@ -429,38 +439,37 @@ inline std::set<std::string> finished_runs(std::vector<SweepFile> const& files,
   return done;
 }
 
-/// The rows of one sweep file as records, in the file's order.
-inline std::vector<SweepRecord> sweep_records(std::vector<std::string> const& header,
-                                              std::vector<std::vector<std::string>> const& rows,
-                                              std::filesystem::path const& path,
-                                              std::string const& entity) {
+/// The rows of one sweep file as records, in the file's order; throws naming the file, line
+/// and column of the first value that does not read back.
+inline std::vector<SweepRecord> sweep_records(SweepFile const& file, std::string const& entity) {
+  auto const& header = file.header;
   for (auto name : {"lr", "seed", "train_loss", "val_loss", "diverged"})
     if (std::find(header.begin(), header.end(), name) == header.end())
-      fail(entity + ": '" + path.string() + "' has no column '" + name +
+      fail(entity + ": '" + file.path.string() + "' has no column '" + name +
            "'. A sweep's CSV has lr, seed, train_loss, val_loss and diverged. Pass the file "
            "run_sweep wrote.");
   std::vector<SweepRecord> out;
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    auto const& row = rows[r];
+  for (std::size_t r = 0; r < file.rows.size(); ++r) {
+    auto const& row = file.rows[r];
     SweepRecord rec;
-    bool ok = true;
     for (std::size_t c = 0; c < header.size(); ++c) {
       auto const& name = header[c];
       auto const& text = row[c];
+      bool ok = true;
       if (!is_sweep_reserved(name)) {
         rec.spec.key.emplace_back(name, text);
       } else if (name == "lr") {
-        ok = ok && parse_double(text, rec.spec.lr);
+        ok = parse_double(text, rec.spec.lr);
       } else if (name == "seed") {
-        ok = ok && parse_seed(text, rec.spec.seed);
+        ok = parse_seed(text, rec.spec.seed);
       } else if (name == "train_loss") {
-        ok = ok && parse_double(text, rec.result.train_loss);
+        ok = parse_double(text, rec.result.train_loss);
       } else if (name == "val_loss") {
-        ok = ok && parse_double(text, rec.result.val_loss);
+        ok = parse_double(text, rec.result.val_loss);
       } else if (name == "val_acc") {
         double acc = 0;
         if (!text.empty()) {
-          ok = ok && parse_double(text, acc);
+          ok = parse_double(text, acc);
           rec.result.val_acc = acc;
         }
       } else if (text == "0" || text == "1") {
@@ -468,11 +477,16 @@ inline std::vector<SweepRecord> sweep_records(std::vector<std::string> const& he
       } else {
         ok = false;
       }
+      if (!ok) {
+        std::string const expected = name == "diverged" ? "0 or 1"
+                                     : name == "seed"   ? "a whole number"
+                                                        : "a number";
+        fail(entity + ": '" + file.path.string() + "' line " + std::to_string(file.lines[r]) +
+             " has '" + text + "' in column '" + name + "', which does not read as " + expected +
+             ". Results are read back as numbers; a damaged line is not skipped, since its "
+             "run would be lost or trained again unnoticed. Fix or remove that line.");
+      }
     }
-    if (!ok)
-      fail(entity + ": '" + path.string() + "' row " + std::to_string(r + 1) +
-           " has a value that does not read as a number (or diverged is not 0 or 1). "
-           "Results are read back as numbers. Fix or remove that row.");
     out.push_back(std::move(rec));
   }
   return out;
@@ -570,6 +584,7 @@ template <class Train> SweepReport run_sweep(std::vector<RunSpec> const& runs,
                    detail::describe_header(columns) +
                    "'. Its files would hold two layouts. Move the old file away or write to "
                    "another file.");
+  for (auto const& file : files) (void)detail::sweep_records(file, entity); // every line reads
   std::vector<std::string> key_names;
   for (auto const& kv : runs.front().key) key_names.push_back(kv.first);
   auto const done = detail::finished_runs(files, key_names, entity);
@@ -626,7 +641,18 @@ template <class Train> SweepReport run_sweep(std::vector<RunSpec> const& runs,
       result.val_acc = nan;
       ++report.diverged;
     }
-    out.append(detail::sweep_row(layout, run, result));
+    auto const row = detail::sweep_row(layout, run, result);
+    try {
+      out.append(row);
+    } catch (error const& e) {
+      // The run is done but its result is not on disk: hand the result over in the message.
+      std::string text = csv_line(row);
+      text.pop_back();
+      detail::fail(entity + ": the result of " + run.describe() + " could not be recorded. " +
+                   e.what() + " Its row would have read: " + text +
+                   " . Once the cause is fixed, running the sweep again trains only the runs "
+                   "not in the file, this one included.");
+    }
     ++report.executed;
 
     if (!options.quiet) {
@@ -659,14 +685,21 @@ template <class Train> SweepReport run_sweep(std::vector<RunSpec> const& runs,
 
 /// Reads one CSV of a sweep back. Columns other than lr, seed, train_loss, val_loss,
 /// val_acc and diverged are the key, in the file's order. A sweep run in shards is spread
-/// over several files: read_sweep_results_merged reads them all.
+/// over several files: read_sweep_results_merged reads them all. As there, a last line
+/// without its newline (a row being appended right now, or cut short by a crash) is left
+/// out; any other line that does not read back is an error naming the file and line.
 ///
 ///     for (auto const& rec : smup::read_sweep_results("transfer.csv"))
 ///       if (!rec.result.diverged) use(rec.spec.at("density"), rec.spec.lr, rec.result.val_loss);
 [[nodiscard]] inline std::vector<SweepRecord>
 read_sweep_results(std::filesystem::path const& path) {
-  CsvTable const table = read_csv(path);
-  return detail::sweep_records(table.header, table.rows, path, "smup::read_sweep_results");
+  std::string const entity = "smup::read_sweep_results";
+  auto const file = detail::read_sweep_file(path, entity);
+  if (file.header.empty())
+    detail::fail(entity + ": '" + path.string() +
+                 "' has no header line. A sweep's CSV starts with one. Pass the file "
+                 "run_sweep wrote.");
+  return detail::sweep_records(file, entity);
 }
 
 /// Reads every file of the sweep at `csv` as one: `csv` and its shard files of any count
@@ -694,7 +727,7 @@ read_sweep_results_merged(std::filesystem::path const& csv, std::vector<RunSpec>
   std::vector<SweepRecord> records;
   std::set<std::string> seen;
   for (auto const& file : files)
-    for (auto& rec : detail::sweep_records(file.header, file.rows, file.path, entity))
+    for (auto& rec : detail::sweep_records(file, entity))
       if (seen.insert(detail::run_identity(rec.spec)).second) records.push_back(std::move(rec));
   if (grid.empty()) return records;
 

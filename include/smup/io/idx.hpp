@@ -11,12 +11,16 @@
 /// unsigned bytes, 0x00000801 for rank 1, then one 32-bit extent per dimension)
 /// followed by the bytes. Every way a file can be wrong — missing, not IDX, the
 /// wrong rank, shorter or longer than its header says, a label outside the class
-/// range — is an smup::error that names the file.
+/// range — is an smup::error that names the file. parse_idx_images and parse_idx_labels
+/// make the same checks on bytes in memory, for tests and fuzzing.
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <zlib.h>
@@ -65,16 +69,14 @@ inline std::vector<std::uint8_t> read_all(std::filesystem::path const& path) {
   return bytes;
 }
 
-inline std::uint32_t big_endian_u32(std::vector<std::uint8_t> const& b, std::size_t at) {
+inline std::uint32_t big_endian_u32(std::span<std::uint8_t const> b, std::size_t at) {
   return (std::uint32_t{b[at]} << 24) | (std::uint32_t{b[at + 1]} << 16) |
          (std::uint32_t{b[at + 2]} << 8) | std::uint32_t{b[at + 3]};
 }
 
 /// Checks magic and size; returns the extents of an unsigned-byte IDX array of `rank`.
-inline std::vector<std::int64_t> idx_extents(std::vector<std::uint8_t> const& bytes,
-                                             std::filesystem::path const& path, int rank,
-                                             char const* what) {
-  auto const where = "smup::io::read_idx: '" + path.string() + "': ";
+inline std::vector<std::int64_t> idx_extents(std::span<std::uint8_t const> bytes,
+                                             std::string const& where, int rank, char const* what) {
   std::size_t const header = 4 + 4 * static_cast<std::size_t>(rank);
   if (bytes.size() < 4 || bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08)
     smup::detail::fail(where + "not an IDX file of unsigned bytes (wrong magic number).");
@@ -82,14 +84,20 @@ inline std::vector<std::int64_t> idx_extents(std::vector<std::uint8_t> const& by
     smup::detail::fail(where + "holds a rank-" + std::to_string(bytes[3]) + " array, expected " +
                        what + " (rank " + std::to_string(rank) + ").");
   if (bytes.size() < header) smup::detail::fail(where + "truncated inside its header.");
-  std::vector<std::int64_t> extents;
-  std::size_t expected = header;
-  for (int d = 0; d < rank; ++d) {
-    extents.push_back(big_endian_u32(bytes, 4 + 4 * static_cast<std::size_t>(d)));
-    expected = d == 0 ? static_cast<std::size_t>(extents.back())
-                      : expected * static_cast<std::size_t>(extents.back());
+  // From the innermost extent out, so that every partial product (one row, one image, the
+  // whole array) is known to fit in 63 bits before anyone multiplies extents.
+  std::vector<std::int64_t> extents(static_cast<std::size_t>(rank));
+  constexpr auto limit = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  std::uint64_t elements = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    auto const extent = big_endian_u32(bytes, 4 + 4 * static_cast<std::size_t>(d));
+    extents[static_cast<std::size_t>(d)] = extent;
+    if (extent != 0 && elements > limit / extent)
+      smup::detail::fail(where + "its header's extents describe more than 2^63 - 1 bytes, which "
+                                 "no file holds. It is corrupted or not an IDX file.");
+    elements *= extent;
   }
-  expected += header;
+  std::uint64_t const expected = header + elements;
   if (bytes.size() < expected)
     smup::detail::fail(where + "truncated: the header promises " + std::to_string(expected) +
                        " bytes, the file has " + std::to_string(bytes.size()) + ".");
@@ -99,29 +107,56 @@ inline std::vector<std::int64_t> idx_extents(std::vector<std::uint8_t> const& by
   return extents;
 }
 
-} // namespace detail
+inline std::string idx_where(char const* who, std::string_view source) {
+  return std::string(who) + ": '" + std::string(source) + "': ";
+}
 
-/// Reads a rank-3 IDX file of images.
-inline IdxImages read_idx_images(std::filesystem::path const& path) {
-  auto bytes = detail::read_all(path);
-  auto const ext = detail::idx_extents(bytes, path, 3, "images");
+inline IdxImages idx_images(std::span<std::uint8_t const> bytes, std::string const& where) {
+  auto const ext = idx_extents(bytes, where, 3, "images");
   IdxImages out{ext[0], ext[1], ext[2], {}};
   out.pixels.assign(bytes.begin() + 16, bytes.end());
   return out;
 }
 
-/// Reads a rank-1 IDX file of labels; every label must lie in [0, classes).
-inline std::vector<std::uint8_t> read_idx_labels(std::filesystem::path const& path, int classes) {
-  auto bytes = detail::read_all(path);
-  detail::idx_extents(bytes, path, 1, "labels");
+inline std::vector<std::uint8_t> idx_labels(std::span<std::uint8_t const> bytes,
+                                            std::string const& where, int classes) {
+  idx_extents(bytes, where, 1, "labels");
   std::vector<std::uint8_t> labels(bytes.begin() + 8, bytes.end());
   for (std::size_t i = 0; i < labels.size(); ++i)
     if (labels[i] >= classes)
-      smup::detail::fail("smup::io::read_idx: '" + path.string() + "': label " +
-                         std::to_string(labels[i]) + " at index " + std::to_string(i) +
-                         " is outside the " + std::to_string(classes) +
+      smup::detail::fail(where + "label " + std::to_string(labels[i]) + " at index " +
+                         std::to_string(i) + " is outside the " + std::to_string(classes) +
                          " classes. The file is not a label file of this dataset.");
   return labels;
+}
+
+} // namespace detail
+
+/// Reads a rank-3 IDX file of images.
+inline IdxImages read_idx_images(std::filesystem::path const& path) {
+  return detail::idx_images(detail::read_all(path),
+                            detail::idx_where("smup::io::read_idx", path.string()));
+}
+
+/// Reads a rank-1 IDX file of labels; every label must lie in [0, classes).
+inline std::vector<std::uint8_t> read_idx_labels(std::filesystem::path const& path, int classes) {
+  return detail::idx_labels(detail::read_all(path),
+                            detail::idx_where("smup::io::read_idx", path.string()), classes);
+}
+
+/// The images of a whole (uncompressed) IDX file in memory; `source_name` stands for the
+/// file in messages.
+///
+///     auto images = smup::io::parse_idx_images(bytes, "train-images");
+inline IdxImages parse_idx_images(std::span<std::uint8_t const> bytes,
+                                  std::string_view source_name) {
+  return detail::idx_images(bytes, detail::idx_where("smup::io::parse_idx", source_name));
+}
+
+/// The labels of a whole (uncompressed) IDX file in memory, each in [0, classes).
+inline std::vector<std::uint8_t> parse_idx_labels(std::span<std::uint8_t const> bytes,
+                                                  std::string_view source_name, int classes) {
+  return detail::idx_labels(bytes, detail::idx_where("smup::io::parse_idx", source_name), classes);
 }
 
 } // namespace smup::io

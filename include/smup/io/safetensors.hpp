@@ -170,6 +170,9 @@ struct TensorInfo {
 
   /// The product of the shape (1 for a scalar, shape []).
   [[nodiscard]] std::int64_t elements() const {
+    // A zero dimension first: a file's other dimensions then hold no bytes, so the reader
+    // bounds them by nothing, and their product may not fit.
+    if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
     std::int64_t n = 1;
     for (auto d : shape) n *= d;
     return n;

@@ -18,6 +18,7 @@
 #include <Kokkos_Core.hpp>
 
 #include <smup/core/error.hpp>
+#include <smup/kernels/fixed_order_sum.hpp>
 #include <smup/kernels/math.hpp>
 
 namespace smup {
@@ -63,15 +64,18 @@ struct SoftmaxCrossEntropy {
     auto const classes = static_cast<std::int64_t>(logits.extent(0));
     auto const batch = static_cast<std::int64_t>(logits.extent(1));
     double const nan = std::numeric_limits<double>::quiet_NaN();
-    double total = 0.0;
-    Kokkos::parallel_reduce(
+    // Each column's loss, then their sum in a fixed order: the same bits on any thread count.
+    Kokkos::View<double*, typename E::memory_space> column_loss(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "smup::SoftmaxCrossEntropy::column_loss"),
+        batch);
+    Kokkos::parallel_for(
         "smup::SoftmaxCrossEntropy::forward_backward", Kokkos::RangePolicy<E>(0, batch),
-        KOKKOS_LAMBDA(std::int64_t b, double& sum) {
+        KOKKOS_LAMBDA(std::int64_t b) {
           auto const label = labels(b);
           if (label < 0 || label >= classes) {
             for (std::int64_t c = 0; c < classes; ++c)
               d_logits(c, b) = typename DLogits::value_type(0);
-            sum += nan;
+            column_loss(b) = nan;
             return;
           }
           double top = logits(0, b);
@@ -85,9 +89,11 @@ struct SoftmaxCrossEntropy {
             d_logits(c, b) =
                 static_cast<typename DLogits::value_type>(c == label ? p - 1.0 / double(batch) : p);
           }
-          sum += detail::log(z) - (double(logits(label, b)) - top);
-        },
-        total);
+          column_loss(b) = detail::log(z) - (double(logits(label, b)) - top);
+        });
+    double const total = detail::fixed_order_sum<E>(
+        "smup::SoftmaxCrossEntropy::loss_sum", batch,
+        KOKKOS_LAMBDA(std::int64_t b) { return column_loss(b); });
     // A bad label is one cause of a non-finite loss; only then is it worth a look.
     if (!std::isfinite(total)) check("forward_backward", logits, labels);
     return total / double(batch);

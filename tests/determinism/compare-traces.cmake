@@ -1,0 +1,30 @@
+cmake_minimum_required(VERSION 3.22)
+# Runs TRACE with 1 thread, 2 threads and 2 threads again (OpenBLAS fixed at 1 thread)
+# and fails, showing both lines, where any trace differs from the first.
+foreach(run IN ITEMS 1 2 2)
+  execute_process(
+    COMMAND "${CMAKE_COMMAND}" -E env OMP_NUM_THREADS=${run} OPENBLAS_NUM_THREADS=1
+            OMP_PROC_BIND=false OMP_WAIT_POLICY=passive "${TRACE}"
+    OUTPUT_VARIABLE trace ERROR_VARIABLE errors RESULT_VARIABLE status)
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "${TRACE} with ${run} thread(s) failed (${status}): ${errors}")
+  endif()
+  string(STRIP "${trace}" trace)
+  string(REPLACE "\n" ";" lines "${trace}")
+  if(NOT DEFINED first)
+    set(first "${lines}")
+    list(LENGTH first count)
+    if(count LESS 9)
+      message(FATAL_ERROR "expected a trace line per model and pattern, got:\n${trace}")
+    endif()
+    continue()
+  endif()
+  foreach(line IN LISTS first)
+    list(FIND lines "${line}" found)
+    if(found EQUAL -1)
+      message(FATAL_ERROR "with ${run} thread(s) the trace differs from 1 thread's.\n"
+                          "1 thread:\n  ${line}\n${run} thread(s):\n${trace}")
+    endif()
+  endforeach()
+endforeach()
+message(STATUS "${count} traces bit-identical on 1, 2 and again 2 threads")
