@@ -14,7 +14,6 @@
 #include "settings.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -134,17 +133,11 @@ void write(std::ostream& out, Options const& o, std::vector<Column> const& cols)
 }
 
 // Written beside the target and renamed over it, so a failed run never leaves a
-// half-written file where a good one was.
+// half-written file where a good one was; every write is checked (a full disk names it).
 void write_file(std::string const& path, Options const& o, std::vector<Column> const& cols) {
-  std::string const partial = path + ".partial";
-  {
-    std::ofstream file(partial, std::ios::trunc);
-    if (!file) throw std::runtime_error("cannot open '" + partial + "' for writing");
-    write(file, o, cols);
-    file.flush();
-    if (!file) throw std::runtime_error("writing '" + partial + "' failed");
-  }
-  std::filesystem::rename(partial, path);
+  std::ostringstream text;
+  write(text, o, cols);
+  smup::detail::write_file_atomically(path, text.str(), "example_00_hp_table");
 }
 
 } // namespace

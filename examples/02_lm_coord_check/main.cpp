@@ -19,6 +19,8 @@
 #include <smup/io/text.hpp>
 #include <smup/models/gpt.hpp>
 #include <smup/optim/adam.hpp>
+#include <smup/optim/clip.hpp>
+#include <smup/optim/divergence.hpp>
 #include <smup/parameterization/mup.hpp>
 #include <smup/parameterization/sp.hpp>
 #include <smup/parameterization/sparse_mup.hpp>
@@ -32,7 +34,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -75,7 +76,10 @@ template <class P> void check_one(Settings const& s, smup::io::TextBatches<E>& b
       for (int step = 1; step <= s.steps; ++step) {
         // Every run sees the same data: the batch of step t is the same for all.
         auto [tokens, targets] = batches.batch(step);
-        model.train_step(tokens, targets, adam, 1.0);
+        // model.train_step with the check: a NaN would pass into the means unnoticed.
+        double const loss = model.loss_and_gradients(tokens, targets);
+        smup::require_finite_step(step, loss, smup::clip_grad_norm(model, 1.0));
+        adam.step(model);
         for (auto const& [name, values] : model.layer_outputs()) {
           sums[{std::string(P::name), density_text, step, name}] += smup::mean_abs(values);
           if (std::find(layer_order.begin(), layer_order.end(), name) == layer_order.end())
@@ -151,10 +155,8 @@ int main(int argc, char* argv[]) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60;
     summary << "\nDensest " << s.densities.front() << ", sparsest " << s.densities.back()
             << ". Wall time: " << fmt(minutes, 1) << " min.\n";
-    {
-      std::ofstream out(s.io.out / "coord_check.md");
-      out << summary.str();
-    }
+    smup::detail::write_file_atomically(s.io.out / "coord_check.md", summary.str(),
+                                        "example_02_lm_coord_check");
     std::cout << summary.str();
   });
 }

@@ -1,6 +1,6 @@
 #pragma once
-// The examples' --shard option, which splits one sweep over many processes, and what a
-// process says when it has done its share but the sweep as a whole is not finished yet.
+// What a process of a sharded sweep (--shard, see shard_option.hpp) says when it has done
+// its share but the sweep as a whole is not finished yet.
 //
 // The report is written by the process that finds the sweep complete after its share:
 // the last shard to finish. Rerunning any shard's command once all have finished trains
@@ -9,36 +9,13 @@
 #include <cstddef>
 #include <filesystem>
 #include <iostream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <smup/core/error.hpp>
 #include <smup/diagnostics/sweep.hpp>
 #include <smup/diagnostics/sweep_shard.hpp>
 
-#include "arguments.hpp"
-
 namespace smup_example {
-
-/// Reads args[i] if it is --shard i/n (1-based) or --shard auto (the rank and size an
-/// mpirun, mpiexec or srun launch gives this process); returns whether it was.
-inline bool read_shard(Arguments const& args, std::size_t& i, smup::SweepShard& shard) {
-  if (args[i] != "--shard") return false;
-  std::string const value = args.text(i);
-  try {
-    shard = value == "auto" ? smup::shard_from_environment() : smup::parse_shard(value);
-  } catch (smup::error const& e) {
-    throw std::invalid_argument("--shard " + value + ": " + e.what());
-  }
-  if (value == "auto")
-    std::cerr << "--shard auto: "
-              << (shard.count > 1 ? "this process is " + shard.describe()
-                                  : std::string("no launcher started this process as one of "
-                                                "several; it runs the whole sweep"))
-              << "\n";
-  return true;
-}
 
 /// After this process's share of a sweep: whether every run of `runs` is in the files of
 /// the sweep at `csv`, so that this process writes the report (`report`, e.g.
