@@ -159,6 +159,7 @@ test: $(if $(filter cuda,$(KOKKOS_BACKEND)),no-device-tests,build)
 # run as root). Each target starts from a scratch copy of its seeds, never the repository's
 # folders; a crash, sanitizer report, leak or timeout fails. Findings: build/fuzz/runs/.
 FUZZ_SECONDS ?= 30
+FUZZ_SEED ?=
 FUZZ_CXX ?= clang++-14
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
 FUZZ_DIR := build/fuzz
@@ -181,7 +182,7 @@ fuzz: deps
 	  -DSMUP_BUILD_FUZZERS=ON -DSMUP_BUILD_TESTS=OFF -DSMUP_BUILD_EXAMPLES=OFF \
 	  -DSMUP_BUILD_BENCHMARKS=OFF -DSMUP_INSTALL=OFF -DSMUP_ENABLE_MPI=OFF
 	cmake --build $(FUZZ_DIR) --parallel $(JOBS)
-	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run-fuzzers.sh $(FUZZ_DIR)/tests/fuzz $(FUZZ_DIR)/runs
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) tests/fuzz/run-fuzzers.sh $(FUZZ_DIR)/tests/fuzz $(FUZZ_DIR)/runs
 
 # The whole suite built with AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer
 # included; -fno-sanitize-recover: the first report fails its test) in build/sanitize:

@@ -13,6 +13,10 @@ set -euo pipefail
 bin=${1:?usage: run-fuzzers.sh BIN_DIR [WORK_DIR]}
 work=${2:-$bin/runs}
 seconds=${FUZZ_SECONDS:-30}
+# FUZZ_SEED fixes libFuzzer's random seed, so a CI run explores the same inputs each time
+# (a failure there can be replayed); unset, every run explores afresh.
+seed_option=()
+[[ -n ${FUZZ_SEED:-} ]] && seed_option=(-seed="$FUZZ_SEED")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 shopt -s nullglob
@@ -37,7 +41,7 @@ for name in "${targets[@]}"; do
   # -timeout: one input slower than 10 s is a hang; -rss_limit_mb: 2 GB is a runaway
   # allocation. Both count as failures, as do crashes, sanitizer reports and leaks.
   status=0
-  "$bin/smup_fuzz_$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  "$bin/smup_fuzz_$name" "${seed_option[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$dir/findings/" "$dir/corpus" >"$dir/log" 2>&1 ||
     status=$?
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log" | tail -1)
