@@ -1,5 +1,5 @@
 # Thin entry points. The build itself is CMake: see CMakePresets.json and cmake/.
-#   make demo | lm-demo | wd-demo | test | bench   everything they need is done first
+#   make demo | structured-demo | lm-demo | wd-demo | test | bench   all they need is done first
 #                                (DEMO_ARGS=--full, LM_ARGS=--full: the larger runs)
 #   make deps                    Debian packages (installs them when run as root)
 #   make sanitize                the tests and examples under ASan + UBSan (build/sanitize)
@@ -56,7 +56,7 @@ ifneq ($(strip $(SMUP_KOKKOS)),)
 CMAKE_ARGS += -DSMUP_KOKKOS=$(SMUP_KOKKOS)
 endif
 
-.PHONY: deps kokkos configure build demo lm-demo wd-demo test no-device-tests sanitize fuzz bench gpu-bundle clean \
+.PHONY: deps kokkos configure build demo structured-demo lm-demo wd-demo test no-device-tests sanitize fuzz bench gpu-bundle clean \
         distclean
 
 deps:
@@ -120,6 +120,12 @@ DEMO_ARGS ?=
 demo: build
 	OMP_NUM_THREADS=$(JOBS) OMP_PROC_BIND=false OPENBLAS_NUM_THREADS=1 \
 	  ./$(BUILD_DIR)/examples/example_01_mutransfer --out demo-results $(DEMO_ARGS)
+
+# Whether the LR transfer holds for N:M and block sparsity too, beside unstructured
+# (examples/06_structured_transfer), into structured-results/ (DEMO_ARGS as for demo).
+structured-demo: build
+	OMP_NUM_THREADS=$(JOBS) OMP_PROC_BIND=false OPENBLAS_NUM_THREADS=1 \
+	  ./$(BUILD_DIR)/examples/example_06_structured_transfer --out structured-results $(DEMO_ARGS)
 
 # The GPT experiments on Debian's fortunes into lm-results/: the coordinate check across
 # density, the LR transfer across density and the loss at high sparsity with dense-tuned

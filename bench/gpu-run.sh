@@ -31,6 +31,8 @@ step tests "$here/bin/smup_runtime_tests" --durations yes
 step example_00_hp_table "$here/bin/example_00_hp_table"
 step example_01_mutransfer "$here/bin/example_01_mutransfer" --smoke --data "$here/data/fashion-mnist" \
   --out "$results/mutransfer-smoke"
+step example_06_structured_transfer "$here/bin/example_06_structured_transfer" --smoke \
+  --data "$here/data/fashion-mnist" --out "$results/structured-transfer-smoke"
 for lm in 02_lm_coord_check 03_lm_lr_transfer 04_lm_sparse_loss; do
   step "example_$lm" "$here/bin/example_$lm" --smoke --data "$here/data/fortunes" \
     --out "$results/$lm-smoke"

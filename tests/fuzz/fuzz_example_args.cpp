@@ -15,6 +15,7 @@
 #include "03_lm_lr_transfer/settings.hpp"
 #include "04_lm_sparse_loss/settings.hpp"
 #include "05_weight_decay/settings.hpp"
+#include "06_structured_transfer/settings.hpp"
 
 #include "fuzz_check.hpp"
 
@@ -45,13 +46,14 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
   }
   smup_example::Arguments const arguments(std::move(args));
   namespace ex = smup_example;
-  switch (data[0] % 6) {
+  switch (data[0] % 7) {
   case 0: parse_with(ex::hp_table::parse, arguments); break;
   case 1: parse_with(ex::mutransfer::parse, arguments); break;
   case 2: parse_with(ex::lm_coord_check::parse, arguments); break;
   case 3: parse_with(ex::lm_lr_transfer::parse, arguments); break;
   case 4: parse_with(ex::lm_sparse_loss::parse, arguments); break;
   case 5: parse_with(ex::weight_decay::parse, arguments); break;
+  case 6: parse_with(ex::structured_transfer::parse, arguments); break;
   }
   return 0;
 }
