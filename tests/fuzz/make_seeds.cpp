@@ -168,7 +168,7 @@ void safetensors_seeds() {
   write("safetensors", "dtypes", bytes);
   write("safetensors", "dtypes-truncated", std::vector<std::byte>(bytes.begin(), bytes.end() - 3));
   auto corrupted = bytes;
-  corrupted.back() ^= std::byte{1};
+  corrupted.at(corrupted.size() - 1) ^= std::byte{1}; // the last data byte
   write("safetensors", "dtypes-bad-crc32", corrupted);
   write("safetensors", "no-tensors", with_length("{}", ""));
   write("safetensors", "metadata-null",
