@@ -171,12 +171,7 @@ int main(int argc, char* argv[]) {
   return smup_example::run_example(argc, argv, usage, parse, [](Settings const& s) {
     std::cerr << s.sharding.launcher_note();
     std::filesystem::create_directories(s.out);
-    Data data{smup::io::load_fashion_mnist(s.data), {}};
-    auto& t = data.raw.train;
-    t.images.count = std::min(t.images.count, s.train_images);
-    t.images.pixels.resize(static_cast<std::size_t>(t.images.count * t.images.pixels_per_image()));
-    t.labels.resize(static_cast<std::size_t>(t.images.count));
-    data.norm = smup::io::Standardization::of(data.raw.train.images);
+    Data data = smup_example::load_image_data(s.data, s.train_images);
 
     std::vector<std::uint64_t> seeds;
     for (int i = 0; i < s.seeds; ++i) seeds.push_back(static_cast<std::uint64_t>(i));

@@ -314,15 +314,7 @@ int main(int argc, char* argv[]) {
     std::cerr << s.sharding.launcher_note();
     auto const start = std::chrono::steady_clock::now();
     std::filesystem::create_directories(s.out);
-    Data data{smup::io::load_fashion_mnist(s.data), {}};
-    if (s.train_images > 0) {
-      auto& t = data.raw.train;
-      t.images.count = std::min(t.images.count, s.train_images);
-      t.images.pixels.resize(
-          static_cast<std::size_t>(t.images.count * t.images.pixels_per_image()));
-      t.labels.resize(static_cast<std::size_t>(t.images.count));
-    }
-    data.norm = smup::io::Standardization::of(data.raw.train.images);
+    Data data = smup_example::load_image_data(s.data, s.train_images);
 
     // The base model (dense, base width) tunes the LR; the target reuses it at density 1
     // and, for each pattern, at every sparser density.

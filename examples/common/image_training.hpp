@@ -3,7 +3,10 @@
 // shuffled training images, the mean training loss of the last `recent` steps, then the
 // loss and accuracy over the whole test split. A loss or gradient that is not finite, or
 // a loss above 1e4, ends the run as diverged (smup::RunDiverged, naming the step).
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <filesystem>
 
 #include <smup/diagnostics/sweep.hpp>
 #include <smup/io/fashion_mnist.hpp>
@@ -18,6 +21,20 @@ struct ImageData {
   smup::io::FashionMnist raw;
   smup::io::Standardization norm;
 };
+
+/// Fashion-MNIST from `dir`, its training split cut to the first `train_images` (0: all,
+/// for short runs), standardised with what is left of it.
+inline ImageData load_image_data(std::filesystem::path const& dir, std::int64_t train_images) {
+  ImageData data{smup::io::load_fashion_mnist(dir), {}};
+  if (train_images > 0) {
+    auto& t = data.raw.train;
+    t.images.count = std::min(t.images.count, train_images);
+    t.images.pixels.resize(static_cast<std::size_t>(t.images.count * t.images.pixels_per_image()));
+    t.labels.resize(static_cast<std::size_t>(t.images.count));
+  }
+  data.norm = smup::io::Standardization::of(data.raw.train.images);
+  return data;
+}
 
 template <class Model, class Optimizer>
 smup::RunResult train_and_test(Model& model, Optimizer& optimizer, ImageData& data, int steps,
