@@ -32,15 +32,19 @@
 
 #include "../common/image_training.hpp"
 #include "../common/parameterization_by_name.hpp"
+#include "../common/pattern_by_name.hpp"
 #include "../common/run_example.hpp"
 #include "../common/sweep_options.hpp"
+#include "gpt_runs.hpp"
 #include "settings.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -52,38 +56,19 @@ namespace {
 
 using E = Kokkos::DefaultExecutionSpace;
 
+using smup_example::structured_transfer::Model;
 using smup_example::structured_transfer::parse;
 using smup_example::structured_transfer::Settings;
 using smup_example::structured_transfer::usage;
 
+using CoordRows = std::vector<std::vector<std::string>>;
+
 /// The pattern name of the runs every pattern shares: the base model and the target at
 /// density 1.
-constexpr std::string_view dense = "dense";
+constexpr std::string_view dense = smup_example::dense_pattern;
 
-/// f(S{}) for the sparsity pattern type that `pattern` names at `density`. The dense runs
-/// use Unstructured at density 1 (every weight kept), as example 01 does. N:M fixes its
-/// density in the type, so each density has its own: NM<1, M> with M = 1/density.
-template <class F>
-decltype(auto) with_pattern(std::string_view pattern, smup::ratio density, F&& f) {
-  auto const density_text = smup::ratio_text(density);
-  if (pattern == dense) {
-    if (density != smup::ratio{1})
-      throw std::invalid_argument("pattern dense is density 1 only (got " + density_text + ")");
-    return f(smup::Unstructured{});
-  }
-  if (pattern == "unstructured") return f(smup::Unstructured{});
-  if (pattern == "block8x8") return f(smup::Block<8, 8>{});
-  if (pattern == "nm") {
-    if (density == smup::ratio{1, 2}) return f(smup::NM<1, 2>{});
-    if (density == smup::ratio{1, 4}) return f(smup::NM<1, 4>{});
-    if (density == smup::ratio{1, 8}) return f(smup::NM<1, 8>{});
-    if (density == smup::ratio{1, 16}) return f(smup::NM<1, 16>{});
-    throw std::invalid_argument("pattern nm has no N:M type for density " + density_text +
-                                "; it knows 1/2, 1/4, 1/8 and 1/16 (NM<1, M>, M = 1/density)");
-  }
-  throw std::invalid_argument("unknown sparsity pattern '" + std::string(pattern) +
-                              "'; this example knows unstructured, nm and block8x8");
-}
+/// The MLP's block pattern: 8 x 8 leaves 2 blocks per block row at width 256, density 1/16.
+using MlpBlock = smup::Block<8, 8>;
 
 smup::HyperParams hyperparams(Settings const& s, double lr) {
   return {.sigma = s.sigma, .eta = lr};
@@ -106,7 +91,7 @@ template <class P, class S> smup::RunResult train_one(Settings const& s, Data& d
 smup::RunResult train_run(Settings const& s, Data& data, smup::RunSpec const& run) {
   auto const width = std::stoll(run.at("width"));
   auto const density = smup::parse_ratio(run.at("density"));
-  return with_pattern(run.at("pattern"), density, [&](auto pattern) {
+  return smup_example::with_pattern<MlpBlock>(run.at("pattern"), density, [&](auto pattern) {
     return smup_example::with_parameterization(run.at("parameterization"), [&](auto p) {
       return train_one<decltype(p), decltype(pattern)>(s, data, width, density, run.lr, run.seed);
     });
@@ -123,9 +108,9 @@ std::string cell(std::string const& text) {
   return out;
 }
 
-/// The coordinate check on one fixed training batch: the dense model at density 1, then
-/// each pattern at the sparser densities, at the base and the target width.
-std::vector<std::vector<std::string>> coordinate_check(Settings const& s, Data& data) {
+/// The MLP's coordinate check on one fixed training batch: the dense model at density 1,
+/// then each pattern at the sparser densities, at the base and the target width.
+CoordRows mlp_coordinate_check(Settings const& s, Data& data) {
   smup::io::ImageBatches<float, E> batches(data.raw.train, data.norm, s.batch, 12345);
   auto const batch = batches.batch(0, 0);
   std::vector<std::vector<std::string>> rows;
@@ -140,7 +125,7 @@ std::vector<std::vector<std::string>> coordinate_check(Settings const& s, Data& 
                                      .base = {.width = s.base_width},
                                      .hp = hyperparams(s, 0x1p-8),
                                      .seed = 3};
-    with_pattern(pattern, density, [&](auto tag) {
+    smup_example::with_pattern<MlpBlock>(pattern, density, [&](auto tag) {
       using S = decltype(tag);
       for (auto const& part : {smup::coord_check<smup::SP, S>(cfg, batch.x, batch.labels),
                                smup::coord_check<smup::MuP, S>(cfg, batch.x, batch.labels),
@@ -155,18 +140,22 @@ std::vector<std::vector<std::string>> coordinate_check(Settings const& s, Data& 
   for (auto const& pattern : s.patterns)
     for (auto const& density : s.coord_densities)
       if (density != "1") check(pattern, density);
-  smup::write_csv(s.out / "coord_check.csv",
-                  {"pattern", "parameterization", "width", "density", "step", "layer", "mean_abs"},
-                  rows);
   return rows;
 }
 
-/// Markdown: for each pattern and parameterization, mean |x| of the last hidden layer at
+/// The output the coordinate check table follows: the last hidden layer of the MLP, the
+/// last block's MLP branch of the GPT.
+std::string last_hidden_output(Settings const& s) {
+  return s.model == Model::mlp ? "hidden." + std::to_string(s.hidden_layers)
+                               : "mlp." + std::to_string(s.lm.blocks);
+}
+
+/// Markdown: for each pattern and parameterization, mean |x| of the last hidden output at
 /// the target width and the last step, at each sparser density relative to density 1.
 /// Flat (near 1) is what SmuP promises.
-std::string coord_check_table(Settings const& s, std::vector<std::vector<std::string>> const& rows,
+std::string coord_check_table(Settings const& s, CoordRows const& rows,
                               std::vector<std::string> const& ps) {
-  auto const layer = "hidden." + std::to_string(s.hidden_layers);
+  auto const layer = last_hidden_output(s);
   auto const value = [&](std::string const& pattern, std::string const& p,
                          std::string const& density) -> std::optional<double> {
     for (auto const& r : rows)
@@ -296,15 +285,59 @@ smup::TransferReport pattern_report(Settings const& s, std::vector<smup::SweepRe
   std::vector<smup::SweepRecord> records;
   for (auto const& r : all)
     if (r.spec.at("pattern") == pattern || r.spec.at("pattern") == dense) records.push_back(r);
-  return smup::transfer_report(
-      records,
-      {.parameterizations = ps,
-       .base_width = std::to_string(s.base_width),
-       .target_width = std::to_string(s.width),
-       .lr_first = s.lr_first,
-       .lr_last = s.lr_last,
-       .title = "LR transfer with " + pattern + " sparsity on Fashion-MNIST (width " +
-                std::to_string(s.width) + ", mean of " + std::to_string(s.seeds) + " seeds)"});
+  return smup::transfer_report(records,
+                               {.parameterizations = ps,
+                                .base_width = std::to_string(s.base_width),
+                                .target_width = std::to_string(s.width),
+                                .lr_first = s.lr_first,
+                                .lr_last = s.lr_last,
+                                .title = (s.model == Model::mlp ? "MLP" : "GPT") +
+                                         std::string(" LR transfer with ") + pattern +
+                                         " sparsity (width " + std::to_string(s.width) +
+                                         ", mean of " + std::to_string(s.seeds) + " seeds)"});
+}
+
+/// What the sweep needs of its model: training one run and the coordinate check.
+struct Study {
+  std::function<smup::RunResult(smup::RunSpec const&)> train;
+  std::function<CoordRows()> coordinate_check;
+  std::string description; ///< the summary's first paragraph
+};
+
+/// The MLP on Fashion-MNIST: data loaded once, shared by every run.
+Study mlp_study(Settings const& s) {
+  for (auto const& pattern : s.patterns)
+    for (auto const& d : s.densities)
+      if (d != "1")
+        smup_example::with_pattern<MlpBlock>(pattern, smup::parse_ratio(d), [](auto) {});
+  auto data = std::make_shared<Data>(smup_example::load_image_data(s.data, s.train_images));
+  std::ostringstream text;
+  text << "MLP on Fashion-MNIST. Base: width " << s.base_width << ", dense. Target: width "
+       << s.width << ", " << s.hidden_layers << " hidden layers, " << s.steps << " Adam steps of "
+       << s.batch << " images, sigma " << s.sigma << ", " << s.seeds
+       << " seed(s); loss on the test split.";
+  return {[&s, data](smup::RunSpec const& run) { return train_run(s, *data, run); },
+          [&s, data] { return mlp_coordinate_check(s, *data); }, text.str()};
+}
+
+/// The byte-level GPT of example 03 on the fortunes (or --data).
+Study gpt_study(Settings const& s) {
+  using namespace smup_example::structured_transfer;
+  check_gpt_patterns(s);
+  auto corpus = s.data.empty() ? smup::io::load_fortunes() : smup::io::load_text(s.data);
+  smup::io::TextBatches<E> validation(corpus, smup::io::TextPart::validation, s.lm.batch,
+                                      s.lm.context);
+  auto data = std::make_shared<smup_example::LmData>(
+      smup_example::LmData{std::move(corpus), std::move(validation)});
+  std::ostringstream text;
+  text << "Byte-level GPT on " << (s.data.empty() ? "Debian's fortunes" : s.data.string())
+       << ". Base: width " << s.base_width << ", dense. Target: width " << s.width << ", "
+       << s.lm.blocks << " blocks, head size " << s.lm.head_dim << ", context " << s.lm.context
+       << ", " << s.steps << " AdamW steps of " << s.lm.batch << " sequences (clipping 1.0), sigma "
+       << s.sigma << ", " << s.seeds << " seed(s); validation loss (nats per byte) on "
+       << s.lm.eval_batches << " fixed batches.";
+  return {[&s, data](smup::RunSpec const& run) { return train_gpt_run(s, *data, run); },
+          [&s, data] { return gpt_coordinate_check(s, *data); }, text.str()};
 }
 
 } // namespace
@@ -314,7 +347,8 @@ int main(int argc, char* argv[]) {
     std::cerr << s.sharding.launcher_note();
     auto const start = std::chrono::steady_clock::now();
     std::filesystem::create_directories(s.out);
-    Data data = smup_example::load_image_data(s.data, s.train_images);
+    // A pattern that cannot take a density fails here, before any data or training.
+    auto const study = s.model == Model::mlp ? mlp_study(s) : gpt_study(s);
 
     // The base model (dense, base width) tunes the LR; the target reuses it at density 1
     // and, for each pattern, at every sparser density.
@@ -341,14 +375,9 @@ int main(int argc, char* argv[]) {
                                           {"density", sparse}},
                                          lrs, seeds);
     runs.insert(runs.end(), target.begin(), target.end());
-    // A pattern that cannot take a density fails here, before any training.
-    for (auto const& pattern : s.patterns)
-      for (auto const& d : sparse) with_pattern(pattern, smup::parse_ratio(d), [](auto) {});
 
     auto const csv = s.out / "transfer.csv";
-    auto const sweep =
-        smup::run_sweep(runs, {.csv = csv, .shard = s.sharding.shard},
-                        [&](smup::RunSpec const& run) { return train_run(s, data, run); });
+    auto const sweep = smup::run_sweep(runs, {.csv = csv, .shard = s.sharding.shard}, study.train);
     std::cerr << "sweep: " << sweep.executed << " runs trained, " << sweep.skipped
               << " kept from an earlier run, " << sweep.diverged << " diverged\n";
     // Only the process that completes the sweep checks coordinates and reports.
@@ -357,16 +386,24 @@ int main(int argc, char* argv[]) {
       return;
 
     std::cerr << "coordinate check...\n";
-    auto const coord_rows = coordinate_check(s, data);
+    auto const coord_rows = study.coordinate_check();
+    smup::write_csv(
+        s.out / "coord_check.csv",
+        {"pattern", "parameterization", "width", "density", "step", "layer", "mean_abs"},
+        coord_rows);
     auto const records = smup::read_sweep_results_merged(csv, runs);
     std::ostringstream summary;
-    summary << "# LR transfer with structured sparsity on Fashion-MNIST\n\nBase: width "
-            << s.base_width << ", dense. Target: width " << s.width << ", " << s.hidden_layers
-            << " hidden layers, " << s.steps << " Adam steps of " << s.batch << ", " << s.seeds
-            << " seed(s), LR grid 2^" << s.lr_first << " ... 2^" << s.lr_last
+    auto const block =
+        (s.model == Model::mlp
+             ? smup_example::block_pattern_name<MlpBlock>()
+             : smup_example::block_pattern_name<smup_example::structured_transfer::GptBlock>())
+            .substr(std::string_view("block").size()); // "8x8"
+    summary << "# LR transfer with structured sparsity\n\n"
+            << study.description << " LR grid 2^" << s.lr_first << " ... 2^" << s.lr_last
             << ". Hidden matrices unstructured (Bernoulli per weight), N:M (1 kept in every M "
-               "consecutive fan-in entries, M = 1/density) or 8x8 blocks (a fraction density "
-               "of whole blocks, spread evenly over block rows).\n\n"
+               "consecutive fan-in entries, M = 1/density) or "
+            << block
+            << " blocks (a fraction density of whole blocks, spread evenly over block rows).\n\n"
             << "## Drift of the optimal LR over density\n\nOptimal LR as log2, from the mean "
                "over seeds (interpolated; \">=\" / \"<=\" where the minimum is the grid's "
                "edge). Drift: largest minus smallest optimum over the target's densities, in "
@@ -380,9 +417,9 @@ int main(int argc, char* argv[]) {
               << ", each parameterization with the LR tuned on its dense base model:\n\n"
               << report.base_tuned_table(s.densities.back());
     }
-    summary << "\n## Coordinate check\n\nMean |x| of hidden." << s.hidden_layers << " at width "
+    summary << "\n## Coordinate check\n\nMean |x| of " << last_hidden_output(s) << " at width "
             << s.width << ", step " << s.coord_steps << " (after " << s.coord_steps - 1
-            << " Adam updates), relative to density 1 (coord_check.csv has every layer and "
+            << " optimizer updates), relative to density 1 (coord_check.csv has every layer and "
                "step):\n\n"
             << coord_check_table(s, coord_rows, ps);
     double const minutes =

@@ -14,6 +14,8 @@
 #include <smup/optim/clip.hpp>
 #include <smup/optim/divergence.hpp>
 
+#include "no_progress.hpp"
+
 namespace smup_example {
 
 /// The images and the standardisation computed from the training split.
@@ -36,9 +38,28 @@ inline ImageData load_image_data(std::filesystem::path const& dir, std::int64_t 
   return data;
 }
 
-template <class Model, class Optimizer>
+/// Loss and accuracy over the whole test split (train_loss left 0).
+template <class Model> smup::RunResult test_metrics(Model& model, ImageData& data) {
+  using E = typename Model::execution_space;
+  smup::io::ImageBatches<float, E> test(data.raw.test, data.norm, 1000, 0, /*shuffle=*/false);
+  double loss_sum = 0;
+  std::int64_t correct = 0, seen = 0;
+  for (std::int64_t b = 0; b < test.batches_per_epoch(); ++b) {
+    auto [x, labels] = test.batch(0, b);
+    auto const eval = model.evaluate(x, labels);
+    loss_sum += eval.loss * double(x.extent(1));
+    correct += eval.correct;
+    seen += static_cast<std::int64_t>(x.extent(1));
+  }
+  return {.val_loss = loss_sum / double(seen), .val_acc = double(correct) / double(seen)};
+}
+
+/// `steps` optimizer steps, then the test metrics; on_step(steps_done, model) runs after
+/// every step, e.g. to record a learning curve.
+template <class Model, class Optimizer, class OnStep = NoProgress>
 smup::RunResult train_and_test(Model& model, Optimizer& optimizer, ImageData& data, int steps,
-                               std::int64_t batch, std::uint64_t seed, int recent) {
+                               std::int64_t batch, std::uint64_t seed, int recent,
+                               OnStep on_step = {}) {
   using E = typename Model::execution_space;
   smup::io::ImageBatches<float, E> train(data.raw.train, data.norm, batch, seed);
   double recent_sum = 0;
@@ -55,20 +76,11 @@ smup::RunResult train_and_test(Model& model, Optimizer& optimizer, ImageData& da
       recent_sum += loss;
       ++recent_count;
     }
+    on_step(step + 1, model);
   }
-  smup::io::ImageBatches<float, E> test(data.raw.test, data.norm, 1000, 0, /*shuffle=*/false);
-  double loss_sum = 0;
-  std::int64_t correct = 0, seen = 0;
-  for (std::int64_t b = 0; b < test.batches_per_epoch(); ++b) {
-    auto [x, labels] = test.batch(0, b);
-    auto const eval = model.evaluate(x, labels);
-    loss_sum += eval.loss * double(x.extent(1));
-    correct += eval.correct;
-    seen += static_cast<std::int64_t>(x.extent(1));
-  }
-  return {.train_loss = recent_sum / recent_count,
-          .val_loss = loss_sum / double(seen),
-          .val_acc = double(correct) / double(seen)};
+  auto result = test_metrics(model, data);
+  result.train_loss = recent_sum / recent_count;
+  return result;
 }
 
 } // namespace smup_example

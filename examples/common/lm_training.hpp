@@ -27,6 +27,7 @@
 
 #include "arguments.hpp"
 #include "lm_options.hpp"
+#include "no_progress.hpp"
 #include "parameterization_by_name.hpp"
 
 namespace smup_example {
@@ -44,21 +45,36 @@ struct LmData {
   smup::io::TextBatches<LmSpace> validation;
 };
 
-/// Trains one GPT (unstructured sparsity in the hidden matrices) and evaluates it. With
+/// The mean loss per token over the first `eval_batches` fixed validation windows.
+template <class Model>
+double validation_loss(Model& model, LmData& data, std::int64_t eval_batches) {
+  double loss_sum = 0, tokens_seen = 0;
+  auto const batches = std::min(eval_batches, data.validation.eval_batches());
+  for (std::int64_t b = 0; b < batches; ++b) {
+    auto [tokens, targets] = data.validation.eval_batch(b);
+    auto const n = double(tokens.extent(0));
+    loss_sum += model.evaluate(tokens, targets) * n;
+    tokens_seen += n;
+  }
+  return loss_sum / tokens_seen;
+}
+
+/// Trains one GPT (sparsity pattern S in the hidden matrices) and evaluates it. With
 /// checkpoints on, the run saves its whole state to `checkpoint` every checkpoint_every
 /// steps, starts from it when it exists (a run killed earlier), and removes it when done
-/// (the result is in the sweep's CSV then).
-template <class P> smup::RunResult train_lm(LmSetup const& s, LmData& data, std::int64_t width,
-                                            smup::ratio density, smup::HyperParams const& hp,
-                                            std::uint64_t seed,
-                                            std::filesystem::path const& checkpoint = {}) {
-  smup::GPT<P, smup::Unstructured> model({.context = s.context,
-                                          .width = width,
-                                          .head_dim = s.head_dim,
-                                          .blocks = s.blocks,
-                                          .density = density,
-                                          .tied_readout = s.tied_readout},
-                                         {.width = s.base_width}, hp, seed);
+/// (the result is in the sweep's CSV then). on_step(steps_done, model) runs after every
+/// optimizer step, e.g. to record a learning curve.
+template <class P, class S = smup::Unstructured, class OnStep = NoProgress>
+smup::RunResult train_lm(LmSetup const& s, LmData& data, std::int64_t width, smup::ratio density,
+                         smup::HyperParams const& hp, std::uint64_t seed,
+                         std::filesystem::path const& checkpoint = {}, OnStep on_step = {}) {
+  smup::GPT<P, S> model({.context = s.context,
+                         .width = width,
+                         .head_dim = s.head_dim,
+                         .blocks = s.blocks,
+                         .density = density,
+                         .tied_readout = s.tied_readout},
+                        {.width = s.base_width}, hp, seed);
   smup::AdamW<P> adam(model, hp, {.beta1 = 0.9, .beta2 = 0.95});
   smup::io::TextBatches<LmSpace> train(data.corpus, smup::io::TextPart::train, s.batch, s.context,
                                        seed);
@@ -97,6 +113,7 @@ template <class P> smup::RunResult train_lm(LmSetup const& s, LmData& data, std:
       ++recent_count;
     }
     int const done = step + 1;
+    on_step(done, model);
     bool const stop = s.stop_after_steps > 0 && ++steps_this_process() >= s.stop_after_steps;
     if (checkpoints && done < s.steps && (stop || done % s.checkpoint_every == 0)) save(done);
     if (stop && done < s.steps)
@@ -105,15 +122,8 @@ template <class P> smup::RunResult train_lm(LmSetup const& s, LmData& data, std:
                          checkpoint.parent_path().string() + "; run the same command to go on");
   }
   if (checkpoints) std::filesystem::remove(checkpoint);
-  double loss_sum = 0, tokens_seen = 0;
-  auto const batches = std::min(s.eval_batches, data.validation.eval_batches());
-  for (std::int64_t b = 0; b < batches; ++b) {
-    auto [tokens, targets] = data.validation.eval_batch(b);
-    auto const n = double(tokens.extent(0));
-    loss_sum += model.evaluate(tokens, targets) * n;
-    tokens_seen += n;
-  }
-  return {.train_loss = recent / recent_count, .val_loss = loss_sum / tokens_seen};
+  return {.train_loss = recent / recent_count,
+          .val_loss = validation_loss(model, data, s.eval_batches)};
 }
 
 /// The checkpoint file of one sweep run: its description, made a file name.
