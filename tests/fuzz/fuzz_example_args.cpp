@@ -16,6 +16,7 @@
 #include "04_lm_sparse_loss/settings.hpp"
 #include "05_weight_decay/settings.hpp"
 #include "06_structured_transfer/settings.hpp"
+#include "07_equal_compute/settings.hpp"
 
 #include "fuzz_check.hpp"
 
@@ -46,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
   }
   smup_example::Arguments const arguments(std::move(args));
   namespace ex = smup_example;
-  switch (data[0] % 7) {
+  switch (data[0] % 8) {
   case 0: parse_with(ex::hp_table::parse, arguments); break;
   case 1: parse_with(ex::mutransfer::parse, arguments); break;
   case 2: parse_with(ex::lm_coord_check::parse, arguments); break;
@@ -54,6 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
   case 4: parse_with(ex::lm_sparse_loss::parse, arguments); break;
   case 5: parse_with(ex::weight_decay::parse, arguments); break;
   case 6: parse_with(ex::structured_transfer::parse, arguments); break;
+  case 7: parse_with(ex::equal_compute::parse, arguments); break;
   }
   return 0;
 }

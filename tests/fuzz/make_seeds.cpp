@@ -119,7 +119,7 @@ void parse_ratio_seeds() {
 }
 
 void example_args_seeds() {
-  // The first byte picks the example (00 to 06); NUL bytes separate the arguments.
+  // The first byte picks the example (00 to 07); NUL bytes separate the arguments.
   auto const args = [](char example, std::vector<std::string> const& list) {
     std::string out(1, example);
     for (std::size_t k = 0; k < list.size(); ++k) out += (k ? std::string(1, '\0') : "") + list[k];
@@ -141,6 +141,8 @@ void example_args_seeds() {
   write("example_args", "weight-decay-bogus", args(5, {"--bogus", "--kokkos-threads=2"}));
   write("example_args", "structured-transfer-smoke-shard",
         args(6, {"--smoke", "--shard", "1/2", "--out", "dir", "--steps", "5"}));
+  write("example_args", "equal-compute-smoke-model",
+        args(7, {"--smoke", "--model", "gpt", "--out", "dir", "--steps", "5", "--seeds", "2"}));
 }
 
 std::vector<std::byte> with_length(std::string const& json, std::string const& data) {
