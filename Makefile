@@ -1,5 +1,6 @@
 # Thin entry points. The build itself is CMake: see CMakePresets.json and cmake/.
-#   make demo | structured-demo | lm-demo | wd-demo | test | bench   all they need is done first
+#   make demo | structured-demo | sparse-demo | lm-demo | wd-demo | test | bench
+#                                all they need is done first
 #                                (DEMO_ARGS=--full, LM_ARGS=--full: the larger runs)
 #   make deps                    Debian packages (installs them when run as root)
 #   make sanitize                the tests and examples under ASan + UBSan (build/sanitize)
@@ -27,7 +28,7 @@ BENCH_ARGS ?=
 
 DEBIAN_PACKAGES := cmake g++ make catch2 libbenchmark-dev libopenblas-dev zlib1g-dev \
                    libtrilinos-kokkos-dev libtrilinos-kokkos-kernels-dev dataset-fashion-mnist \
-                   fortunes python3-numpy libopenmpi-dev openmpi-bin
+                   fortunes python3-numpy libopenmpi-dev openmpi-bin libopenblas0-openmp
 
 CMAKE_ARGS ?=
 KOKKOS_BACKEND ?= openmp
@@ -56,7 +57,7 @@ ifneq ($(strip $(SMUP_KOKKOS)),)
 CMAKE_ARGS += -DSMUP_KOKKOS=$(SMUP_KOKKOS)
 endif
 
-.PHONY: deps kokkos configure build demo structured-demo lm-demo wd-demo test no-device-tests sanitize fuzz bench gpu-bundle clean \
+.PHONY: deps kokkos configure build demo structured-demo sparse-demo lm-demo wd-demo test no-device-tests sanitize fuzz bench gpu-bundle clean \
         distclean
 
 deps:
@@ -126,6 +127,13 @@ demo: build
 structured-demo: build
 	OMP_NUM_THREADS=$(JOBS) OMP_PROC_BIND=false OPENBLAS_NUM_THREADS=1 \
 	  ./$(BUILD_DIR)/examples/example_06_structured_transfer --out structured-results $(DEMO_ARGS)
+
+# At equal hidden-matrix FLOPs, with the LR tuned on the dense model and transferred by
+# SmuP, does a wider sparse GPT or MLP beat the dense one (examples/07_equal_compute)?
+# Into sparse-results/ (DEMO_ARGS as for demo: --full, or --model gpt|mlp).
+sparse-demo: build
+	OMP_NUM_THREADS=$(JOBS) OMP_PROC_BIND=false OPENBLAS_NUM_THREADS=1 \
+	  ./$(BUILD_DIR)/examples/example_07_equal_compute --out sparse-results $(DEMO_ARGS)
 
 # The GPT experiments on Debian's fortunes into lm-results/: the coordinate check across
 # density, the LR transfer across density and the loss at high sparsity with dense-tuned
@@ -213,9 +221,10 @@ gpu-bundle:
 # for our run only. The JSON records the kernel and the environment used.
 # The suite runs with 1 thread (kernel efficiency), then with BENCH_THREADS (scaling);
 # both runs append to kernels.csv, models.csv and machine.csv, then every CSV prints as a
-# table and bench/summary.sh writes the README tables to summary.md.
+# table and bench/summary.sh writes the README tables to summary.md. smup_gpt_profile
+# then splits the GPT step by phase (gpt_profile-<threads>t.md).
 bench: configure
-	cmake --build $(BUILD_DIR) --target smup_bench --parallel $(JOBS)
+	cmake --build $(BUILD_DIR) --target smup_bench smup_gpt_profile --parallel $(JOBS)
 	mkdir -p bench-results
 	rm -f bench-results/kernels.csv bench-results/models.csv bench-results/machine.csv \
 	  bench-results/memory.csv
@@ -230,6 +239,11 @@ bench: configure
 	./bench/print-table.sh bench-results/machine.csv bench-results/kernels.csv \
 	  bench-results/models.csv bench-results/memory.csv
 	./bench/summary.sh bench-results | tee bench-results/summary.md
+	for threads in $(sort 1 $(BENCH_THREADS)); do \
+	  OMP_NUM_THREADS=$$threads OMP_PROC_BIND=false \
+	    ./$(BUILD_DIR)/bench/smup_gpt_profile --csv bench-results/gpt_profile-$${threads}t.csv \
+	    | tee bench-results/gpt_profile-$${threads}t.md; \
+	done
 
 clean:
 	rm -rf build

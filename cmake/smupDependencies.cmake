@@ -360,3 +360,39 @@ function(smup_resolve_kokkos)
     set(Kokkos_ENABLE_${dev} ON PARENT_SCOPE)
   endforeach()
 endfunction()
+
+# Dense products go to the BLAS library Kokkos Kernels was built with; on Debian that is
+# OpenBLAS, whose default (pthreads) build keeps its own thread pool. With Kokkos on OpenMP
+# the two pools spin against each other for the cores, and a dense layer gets slower on
+# two threads than on one. Debian's OpenMP build of OpenBLAS (libopenblas0-openmp) runs
+# on the same OpenMP runtime as Kokkos: when it is installed, `target` puts its folder
+# first in the run path, so the loader takes the OpenMP build for the BLAS sonames
+# (libopenblas.so.0, libblas.so.3) instead of the system default, and BLAS shares Kokkos'
+# threads. SMUP_OPENMP_BLAS: AUTO (when found and Kokkos is on OpenMP), ON (required), OFF.
+function(smup_link_openmp_blas target)
+  set(SMUP_OPENMP_BLAS AUTO CACHE STRING
+    "Run BLAS from Debian's OpenMP build of OpenBLAS, on Kokkos' OpenMP threads: AUTO, ON, OFF")
+  string(TOUPPER "${SMUP_OPENMP_BLAS}" mode)
+  # A device build's Kokkos Kernels uses the vendor's BLAS, not the host's.
+  if(mode STREQUAL "OFF" OR (mode STREQUAL "AUTO" AND (NOT Kokkos_ENABLE_OPENMP OR
+     Kokkos_ENABLE_CUDA OR Kokkos_ENABLE_HIP OR Kokkos_ENABLE_SYCL)))
+    return()
+  endif()
+  set(dir "/usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp")
+  if(NOT EXISTS "${dir}/libopenblas.so.0")
+    if(mode STREQUAL "ON")
+      message(FATAL_ERROR "smup: SMUP_OPENMP_BLAS=ON but ${dir} holds no OpenBLAS "
+                          "(Debian: apt-get install libopenblas0-openmp)")
+    endif()
+    return()
+  endif()
+  # The installed package runs this again on the consumer's machine, so the path of this
+  # one stays out of the exported target.
+  get_target_property(imported ${target} IMPORTED)
+  if(imported)
+    target_link_options(${target} INTERFACE "-Wl,-rpath,${dir}")
+  else()
+    target_link_options(${target} INTERFACE "$<BUILD_INTERFACE:-Wl,-rpath,${dir}>")
+  endif()
+  message(STATUS "smup: BLAS from ${dir} (OpenBLAS on Kokkos' OpenMP threads)")
+endfunction()

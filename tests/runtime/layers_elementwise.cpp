@@ -6,6 +6,7 @@
 #include <smup/layers/activations.hpp>
 #include <smup/layers/softmax_cross_entropy.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -62,6 +63,25 @@ TEST_CASE("GELU takes its reference values", "[layers][activations]") {
   CHECK(smup::GELU::value(0.0) == 0.0);
   CHECK(smup::GELU::value(1.0) == Approx(0.8411919906).epsilon(1e-9));
   CHECK(smup::GELU::value(-3.0) == Approx(-0.0036373920).epsilon(1e-7));
+}
+
+TEST_CASE("GELU in float follows the double-precision function", "[layers][activations]") {
+  // float takes the vectorisable exponential (smup::detail::exp_arithmetic); it must agree
+  // with libm's double over the range activations take, to float's precision.
+  double worst_value = 0, worst_derivative = 0;
+  for (int k = -8000; k <= 8000; ++k) {
+    double const x = k * 1e-3;
+    double const v = smup::GELU::value(x), d = smup::GELU::derivative(x);
+    double const vf = smup::GELU::value(float(x)), df = smup::GELU::derivative(float(x));
+    worst_value = std::max(worst_value, std::abs(vf - v) / std::max(std::abs(v), 1e-3));
+    worst_derivative = std::max(worst_derivative, std::abs(df - d));
+  }
+  CHECK(worst_value < 1e-5);
+  CHECK(worst_derivative < 1e-5);
+  for (float y : {-80.f, -20.f, -1.f, 0.f, 0.5f, 1.f, 20.f, 80.f})
+    CHECK(smup::detail::exp_arithmetic(y) == Approx(std::exp(double(y))).epsilon(3e-7));
+  CHECK(smup::detail::exp_arithmetic(-1000.f) > 0.f); // clamped, never 0 or NaN
+  CHECK(std::isfinite(smup::detail::exp_arithmetic(1000.f)));
 }
 
 TEST_CASE("Activations reject operands of different shapes", "[layers][activations]") {

@@ -143,6 +143,40 @@ TEST_CASE("LayerNorm with gain 1 and bias 0 gives every column mean 0 and varian
   }
 }
 
+TEST_CASE("LayerNorm is the same per-column formula over many columns, tail included",
+          "[layers][layer_norm]") {
+  // 70 columns: host threads take chunks of neighbouring columns, so this covers whole
+  // chunks and a partial last one; each column must follow the formula on its own.
+  constexpr std::size_t rows = 16, cols = 70;
+  smup::LayerNorm<smup::SMuP, E, double> norm(rows, base, hp);
+  smup_test::fill_uniform(norm.gain(), 11);
+  smup_test::fill_uniform(norm.bias(), 12);
+  Matrix x("x", rows, cols), y("y", rows, cols), dy("dy", rows, cols), dx("dx", rows, cols);
+  smup_test::fill_uniform(x, 13);
+  smup_test::fill_uniform(dy, 14);
+  norm.forward(x, y);
+  norm.backward(x, dy, dx);
+  auto const hx = smup_test::host_copy(x), hy = smup_test::host_copy(y);
+  auto const hdy = smup_test::host_copy(dy), hdx = smup_test::host_copy(dx);
+  auto const g = smup_test::host_copy(norm.gain()), b = smup_test::host_copy(norm.bias());
+  for (std::size_t c = 0; c < cols; ++c) {
+    double mu = 0, var = 0, su = 0, sux = 0;
+    for (std::size_t i = 0; i < rows; ++i) mu += hx(i, c) / rows;
+    for (std::size_t i = 0; i < rows; ++i) var += (hx(i, c) - mu) * (hx(i, c) - mu) / rows;
+    double const r = 1 / std::sqrt(var + 1e-5);
+    for (std::size_t i = 0; i < rows; ++i) {
+      su += g(i) * hdy(i, c) / rows;
+      sux += g(i) * hdy(i, c) * (hx(i, c) - mu) * r / rows;
+    }
+    for (std::size_t i = 0; i < rows; ++i) {
+      double const xhat = (hx(i, c) - mu) * r;
+      CAPTURE(i, c);
+      CHECK(hy(i, c) == Approx(g(i) * xhat + b(i)).epsilon(1e-12));
+      CHECK(hdx(i, c) == Approx(r * (g(i) * hdy(i, c) - su - xhat * sux)).margin(1e-12));
+    }
+  }
+}
+
 TEST_CASE("LayerNorm hands out its gain then its bias with the norm_gain and bias rules",
           "[layers][layer_norm]") {
   smup::LayerNorm<smup::SMuP, E, double> norm(32, base, hp, 1e-6);

@@ -15,3 +15,14 @@
 #else
 #define SMUP_UNROLL(n)
 #endif
+
+/// SMUP_SIMD: tells the compiler the next loop's iterations are independent, so it
+/// vectorises it without proving that its pointers do not overlap (an in-place update
+/// touching each entry once is fine). omp simd where OpenMP is on, GCC's ivdep otherwise.
+#if defined(_OPENMP)
+#define SMUP_SIMD SMUP_DETAIL_PRAGMA(omp simd)
+#elif defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
+#define SMUP_SIMD SMUP_DETAIL_PRAGMA(GCC ivdep)
+#else
+#define SMUP_SIMD
+#endif

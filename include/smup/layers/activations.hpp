@@ -8,11 +8,13 @@
 /// Backward takes the pre-activation, which the caller keeps from the forward
 /// pass; in-place use (post aliasing pre) is allowed in forward only.
 
+#include <cstdint>
 #include <string>
 
 #include <Kokkos_Core.hpp>
 
 #include <smup/core/error.hpp>
+#include <smup/kernels/elementwise.hpp>
 #include <smup/kernels/math.hpp>
 
 namespace smup {
@@ -27,15 +29,16 @@ template <class A, class B> void check_same_extents(char const* what, A const& a
          "). Pass views of the same [features][batch] extents.");
 }
 
-/// Applies f(i, b) over a [features][batch] view's index space on its execution space.
-template <class View, class F> void for_each_entry(char const* label, View const& v, F const& f) {
-  using E = typename View::execution_space;
-  Kokkos::parallel_for(
-      label,
-      Kokkos::MDRangePolicy<E, Kokkos::Rank<2>>(
-          {0, 0}, {static_cast<std::int64_t>(v.extent(0)), static_cast<std::int64_t>(v.extent(1))}),
-      f);
-}
+/// The activation A as map_entries' operations: its value, and the chain rule
+/// d_post * A'(pre).
+template <class A> struct ActivationValue {
+  template <class T> KOKKOS_INLINE_FUNCTION T operator()(T x) const { return A::value(x); }
+};
+template <class A> struct ActivationChain {
+  template <class T> KOKKOS_INLINE_FUNCTION T operator()(T d_post, T pre) const {
+    return d_post * A::derivative(pre);
+  }
+};
 
 } // namespace detail
 
@@ -50,18 +53,14 @@ struct ReLU {
 
   template <class X, class Y> static void forward(X const& pre, Y const& post) {
     detail::check_same_extents("ReLU::forward", pre, post);
-    detail::for_each_entry(
-        "smup::ReLU::forward", post,
-        KOKKOS_LAMBDA(std::int64_t i, std::int64_t b) { post(i, b) = value(pre(i, b)); });
+    detail::map_entries("smup::ReLU::forward", post, detail::ActivationValue<ReLU>{}, pre);
   }
   template <class X, class DY, class DX>
   static void backward(X const& pre, DY const& d_post, DX const& d_pre) {
     detail::check_same_extents("ReLU::backward", pre, d_post);
     detail::check_same_extents("ReLU::backward", pre, d_pre);
-    detail::for_each_entry(
-        "smup::ReLU::backward", d_pre, KOKKOS_LAMBDA(std::int64_t i, std::int64_t b) {
-          d_pre(i, b) = d_post(i, b) * derivative(pre(i, b));
-        });
+    detail::map_entries("smup::ReLU::backward", d_pre, detail::ActivationChain<ReLU>{}, d_post,
+                        pre);
   }
 };
 
@@ -69,31 +68,29 @@ struct ReLU {
 struct GELU {
   static constexpr char const* name = "gelu";
 
+  // 0.5 x (1 + tanh u) = x s with s = logistic(2u): the same function, without the
+  // cancellation of 1 + tanh u for negative x, and vectorisable in float.
   template <class T> KOKKOS_INLINE_FUNCTION static T value(T x) {
     T const u = T(0.7978845608028654) * (x + T(0.044715) * x * x * x);
-    return T(0.5) * x * (T(1) + detail::tanh(u));
+    return x * detail::logistic(T(2) * u);
   }
   template <class T> KOKKOS_INLINE_FUNCTION static T derivative(T x) {
     T const u = T(0.7978845608028654) * (x + T(0.044715) * x * x * x);
-    T const t = detail::tanh(u);
+    T const s = detail::logistic(T(2) * u);
     T const du = T(0.7978845608028654) * (T(1) + T(3 * 0.044715) * x * x);
-    return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * du;
+    return s + T(2) * x * s * (T(1) - s) * du;
   }
 
   template <class X, class Y> static void forward(X const& pre, Y const& post) {
     detail::check_same_extents("GELU::forward", pre, post);
-    detail::for_each_entry(
-        "smup::GELU::forward", post,
-        KOKKOS_LAMBDA(std::int64_t i, std::int64_t b) { post(i, b) = value(pre(i, b)); });
+    detail::map_entries("smup::GELU::forward", post, detail::ActivationValue<GELU>{}, pre);
   }
   template <class X, class DY, class DX>
   static void backward(X const& pre, DY const& d_post, DX const& d_pre) {
     detail::check_same_extents("GELU::backward", pre, d_post);
     detail::check_same_extents("GELU::backward", pre, d_pre);
-    detail::for_each_entry(
-        "smup::GELU::backward", d_pre, KOKKOS_LAMBDA(std::int64_t i, std::int64_t b) {
-          d_pre(i, b) = d_post(i, b) * derivative(pre(i, b));
-        });
+    detail::map_entries("smup::GELU::backward", d_pre, detail::ActivationChain<GELU>{}, d_post,
+                        pre);
   }
 };
 

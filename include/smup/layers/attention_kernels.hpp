@@ -106,12 +106,12 @@ template <class E, class Scalar> void attention_forward_host(AttentionState<Scal
                              top = (s == 0 || logit > top) ? logit : top;
                            }
                            // Subtracting the row maximum keeps exp from overflowing.
+                           // The exponentials in a loop of their own vectorise; the sum
+                           // keeps its order.
+                           for (std::int64_t s = 0; s <= t; ++s)
+                             p[s] = detail::exp_vectorisable(p[s] - top);
                            Scalar z = 0;
-                           for (std::int64_t s = 0; s <= t; ++s) {
-                             Scalar const e = detail::exp(p[s] - top);
-                             p[s] = e;
-                             z += e;
-                           }
+                           for (std::int64_t s = 0; s <= t; ++s) z += p[s];
                            Scalar const inv_z = Scalar(1) / z;
                            for (std::int64_t s = 0; s <= t; ++s) p[s] *= inv_z;
                            for (std::int64_t s = t + 1; s < T; ++s) p[s] = 0;

@@ -12,6 +12,7 @@
 /// learning rates from P, so optimizers treat them apart from the matrices.
 /// backward must get the x of the last forward; y may alias x and dx may alias dy.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -66,6 +67,34 @@ public:
     auto const gain = gain_, bias = bias_;
     auto const rows = features_;
     auto const eps = static_cast<Scalar>(eps_);
+    if constexpr (detail::executes_on_host<E>) {
+      // A host thread takes a chunk of neighbouring columns and walks the rows once per
+      // pass for all of them, reading contiguous entries. Walking one column alone strides
+      // by the row length, and every entry is a cache miss. Each column's sums keep their
+      // order, so the results are those of the one-column-per-thread kernel.
+      Kokkos::parallel_for("smup::LayerNorm::forward",
+                           Kokkos::RangePolicy<E>(0, column_chunks(columns)),
+                           [=](std::int64_t chunk) {
+                             auto const c0 = chunk * host_chunk;
+                             auto const n = std::min<std::int64_t>(host_chunk, columns - c0);
+                             Scalar mu[host_chunk] = {}, r[host_chunk] = {};
+                             for (std::int64_t i = 0; i < rows; ++i)
+                               for (std::int64_t j = 0; j < n; ++j) mu[j] += x(i, c0 + j);
+                             for (std::int64_t j = 0; j < n; ++j) mu[j] /= Scalar(rows);
+                             for (std::int64_t i = 0; i < rows; ++i)
+                               for (std::int64_t j = 0; j < n; ++j)
+                                 r[j] += (x(i, c0 + j) - mu[j]) * (x(i, c0 + j) - mu[j]);
+                             for (std::int64_t j = 0; j < n; ++j) {
+                               r[j] = Scalar(1) / detail::sqrt(r[j] / Scalar(rows) + eps);
+                               mean(c0 + j) = mu[j];
+                               inv_std(c0 + j) = r[j];
+                             }
+                             for (std::int64_t i = 0; i < rows; ++i)
+                               for (std::int64_t j = 0; j < n; ++j)
+                                 y(i, c0 + j) = gain(i) * (x(i, c0 + j) - mu[j]) * r[j] + bias(i);
+                           });
+      return;
+    }
     // One thread per column: adjacent threads read adjacent entries (columns are
     // contiguous), and the sums run in a fixed order, so results are reproducible.
     Kokkos::parallel_for(
@@ -144,6 +173,33 @@ public:
     // With u = gain * dy and xhat the normalised x, per column:
     // dx = (1/std) * (u - mean(u) - xhat * mean(u * xhat)).
     // Both means are taken before any dx is written, so dx may alias dy.
+    if constexpr (detail::executes_on_host<E>) {
+      // Chunks of columns, rows walked once per pass, as in forward.
+      Kokkos::parallel_for(
+          "smup::LayerNorm::backward_data", Kokkos::RangePolicy<E>(0, column_chunks(columns)),
+          [=](std::int64_t chunk) {
+            auto const c0 = chunk * host_chunk;
+            auto const n = std::min<std::int64_t>(host_chunk, columns - c0);
+            Scalar su[host_chunk] = {}, sux[host_chunk] = {};
+            for (std::int64_t i = 0; i < rows; ++i)
+              for (std::int64_t j = 0; j < n; ++j) {
+                Scalar const u = gain(i) * dy(i, c0 + j);
+                su[j] += u;
+                sux[j] += u * (x(i, c0 + j) - mean(c0 + j)) * inv_std(c0 + j);
+              }
+            for (std::int64_t j = 0; j < n; ++j) {
+              su[j] /= Scalar(rows);
+              sux[j] /= Scalar(rows);
+            }
+            for (std::int64_t i = 0; i < rows; ++i)
+              for (std::int64_t j = 0; j < n; ++j) {
+                Scalar const r = inv_std(c0 + j);
+                Scalar const xhat = (x(i, c0 + j) - mean(c0 + j)) * r;
+                dx(i, c0 + j) = r * (gain(i) * dy(i, c0 + j) - su[j] - xhat * sux[j]);
+              }
+          });
+      return;
+    }
     Kokkos::parallel_for(
         "smup::LayerNorm::backward_data", Kokkos::RangePolicy<E>(0, columns),
         KOKKOS_LAMBDA(std::int64_t c) {
@@ -189,6 +245,12 @@ public:
   [[nodiscard]] WeightValues<Scalar, E> const& inv_std() const { return inv_std_; }
 
 private:
+  /// Columns per host work item: a vector register's worth or more of each row.
+  static constexpr std::int64_t host_chunk = 32;
+  static std::int64_t column_chunks(std::int64_t columns) {
+    return (columns + host_chunk - 1) / host_chunk;
+  }
+
   // Checked before any member is built, so a bad size never reaches an allocation.
   static std::int64_t checked_features(std::int64_t features, double eps) {
     if (features < 1)

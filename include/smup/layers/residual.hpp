@@ -9,20 +9,23 @@
 
 namespace smup {
 
+namespace detail {
+/// a + b, as map_entries' operation.
+struct Sum {
+  template <class T> KOKKOS_INLINE_FUNCTION T operator()(T a, T b) const { return a + b; }
+};
+} // namespace detail
+
 template <class A, class B, class Out> void residual_add(A const& a, B const& b, Out const& out) {
   detail::check_same_extents("residual_add", a, b);
   detail::check_same_extents("residual_add", a, out);
-  detail::for_each_entry(
-      "smup::residual_add", out,
-      KOKKOS_LAMBDA(std::int64_t i, std::int64_t c) { out(i, c) = a(i, c) + b(i, c); });
+  detail::map_entries("smup::residual_add", out, detail::Sum{}, a, b);
 }
 
 /// into += from.
 template <class Into, class From> void accumulate(Into const& into, From const& from) {
   detail::check_same_extents("accumulate", into, from);
-  detail::for_each_entry(
-      "smup::accumulate", into,
-      KOKKOS_LAMBDA(std::int64_t i, std::int64_t c) { into(i, c) += from(i, c); });
+  detail::map_entries("smup::accumulate", into, detail::Sum{}, into, from);
 }
 
 } // namespace smup
