@@ -1,5 +1,6 @@
 # Thin entry points. The build itself is CMake: see CMakePresets.json and cmake/.
-#   make demo | structured-demo | sparse-demo | lm-demo | wd-demo | test | bench
+#   make demo | structured-demo | structured-lm-demo | sparse-demo | lm-demo | wd-demo |
+#   test | bench
 #                                all they need is done first
 #                                (DEMO_ARGS=--full, LM_ARGS=--full: the larger runs)
 #   make deps                    Debian packages (installs them when run as root)
@@ -57,7 +58,7 @@ ifneq ($(strip $(SMUP_KOKKOS)),)
 CMAKE_ARGS += -DSMUP_KOKKOS=$(SMUP_KOKKOS)
 endif
 
-.PHONY: deps kokkos configure build demo structured-demo sparse-demo lm-demo wd-demo test no-device-tests sanitize fuzz bench gpu-bundle clean \
+.PHONY: deps kokkos configure build demo structured-demo structured-lm-demo sparse-demo lm-demo wd-demo test no-device-tests sanitize fuzz bench gpu-bundle clean \
         distclean
 
 deps:
@@ -127,6 +128,12 @@ demo: build
 structured-demo: build
 	OMP_NUM_THREADS=$(JOBS) OMP_PROC_BIND=false OPENBLAS_NUM_THREADS=1 \
 	  ./$(BUILD_DIR)/examples/example_06_structured_transfer --out structured-results $(DEMO_ARGS)
+
+# The same with the byte-level GPT into structured-results/gpt/ (LM_ARGS=--full).
+structured-lm-demo: build
+	OMP_NUM_THREADS=$(JOBS) OMP_PROC_BIND=false OPENBLAS_NUM_THREADS=1 \
+	  ./$(BUILD_DIR)/examples/example_06_structured_transfer --model gpt \
+	  --out structured-results/gpt $(LM_ARGS)
 
 # At equal hidden-matrix FLOPs, with the LR tuned on the dense model and transferred by
 # SmuP, does a wider sparse GPT or MLP beat the dense one (examples/07_equal_compute)?
