@@ -31,6 +31,12 @@ void register_bsr() {
 #if SMUP_BENCH_BSR
   add_block<32, 32>();
   add_block<16, 16>();
+  // 1/8: whole 32 x 32 blocks in every block row of both shapes (3 of 24, 12 of 96).
+  using Weights = smup::SparseWeights<smup::Block<32, 32>, Space, Scalar>;
+  for (auto const s : rectangular_shapes)
+    add_pattern<Weights>(
+        "block32x32", s.out, s.in, smup::ratio{1, 8},
+        [s] { return Weights(s.out, s.in, smup::ratio{1, 8}, 7); }, rectangular_batch);
 #endif
 }
 

@@ -28,6 +28,10 @@ void register_csr() {
       add_pattern<Balanced>("unstructured-balanced", n, n, d,
                             [n, d] { return Balanced(n, n, d, 7); });
     }
+  for (auto const s : rectangular_shapes)
+    add_pattern<Unstructured>(
+        "unstructured", s.out, s.in, smup::ratio{1, 10},
+        [s] { return Unstructured(s.out, s.in, smup::ratio{1, 10}, 7); }, rectangular_batch);
 #endif
 }
 

@@ -35,6 +35,12 @@ void register_nm() {
   add_nm<1, 16>();
   add_nm<1, 32>();
   add_nm<1, 64>();
+  // 1:8, the N:M density nearest 1/10 whose groups divide both fan-ins.
+  using Weights = smup::SparseWeights<smup::NM<1, 8>, Space, Scalar>;
+  for (auto const s : rectangular_shapes)
+    add_pattern<Weights>(
+        "nm1:8", s.out, s.in, smup::ratio{1, 8}, [s] { return Weights(s.out, s.in, 7); },
+        rectangular_batch);
 #endif
 }
 

@@ -45,6 +45,15 @@ struct Probe {
 /// The subjects: float32, batch 256, square weights, densities 1/2 ... 1/64.
 inline constexpr std::int64_t batch = 256;
 inline constexpr std::int64_t sizes[] = {1024, 4096};
+
+/// Also the rectangular layers of a transformer's MLP (up 3072 x 768, down 768 x 3072) at
+/// batch 512, where backward-data and forward walk very different fan-ins: each pattern
+/// once, at a density near 1/10 its shape allows.
+struct Shape {
+  std::int64_t out = 0, in = 0;
+};
+inline constexpr std::int64_t rectangular_batch = 512;
+inline constexpr Shape rectangular_shapes[] = {{3072, 768}, {768, 3072}};
 inline std::vector<smup::ratio> densities() {
   return {smup::ratio{1, 2},  smup::ratio{1, 4},  smup::ratio{1, 8},
           smup::ratio{1, 16}, smup::ratio{1, 32}, smup::ratio{1, 64}};
@@ -133,9 +142,10 @@ Weights& cached_weights(std::string const& key, Make const& make) {
 
 /// The timed loop for any weights with the three kernels: fence inside, 2 kept batch FLOPs
 /// per kernel.
-template <class Weights> void time_op(benchmark::State& state, Op op, Weights const& w) {
-  smup::Activations<Scalar, Space> const x("x", w.cols(), batch), y("y", w.rows(), batch);
-  smup::Activations<Scalar, Space> const dy("dy", w.rows(), batch), dx("dx", w.cols(), batch);
+template <class Weights>
+void time_op(benchmark::State& state, Op op, Weights const& w, std::int64_t columns) {
+  smup::Activations<Scalar, Space> const x("x", w.cols(), columns), y("y", w.rows(), columns);
+  smup::Activations<Scalar, Space> const dy("dy", w.rows(), columns), dx("dx", w.cols(), columns);
   smup::WeightValues<Scalar, Space> const dw("dw", w.kept());
   fill(x, 1);
   fill(dy, 2);
@@ -153,22 +163,22 @@ template <class Weights> void time_op(benchmark::State& state, Op op, Weights co
     Kokkos::fence(); // asynchronous backends: time the work, not the launch
   }
   double const kernels = op == Op::step ? 3.0 : 1.0;
-  double const flops = kernels * 2.0 * double(w.kept()) * double(batch);
+  double const flops = kernels * 2.0 * double(w.kept()) * double(columns);
   state.counters["FLOP/s"] =
       benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["kept"] = double(w.kept());
 }
 
 /// Registers the four ops of one pattern at one shape and density; `make` builds the weights.
-template <class Weights, class Make> void add_pattern(std::string const& pattern, std::int64_t out,
-                                                      std::int64_t in, smup::ratio density,
-                                                      Make make) {
+template <class Weights, class Make>
+void add_pattern(std::string const& pattern, std::int64_t out, std::int64_t in,
+                 smup::ratio density, Make make, std::int64_t columns = batch) {
   std::string const key = weights_key(pattern, out, in, density);
   for (Op const op : all_ops) {
-    add_kernel(Subject{op, pattern, out, in, batch, density}, [=](benchmark::State& state) {
+    add_kernel(Subject{op, pattern, out, in, columns, density}, [=](benchmark::State& state) {
       auto& w = cached_weights<Weights>(key, make);
       record_memory(pattern, out, in, density, smup::storage_bytes(w, 2));
-      time_op(state, op, w);
+      time_op(state, op, w, columns);
     });
   }
 }

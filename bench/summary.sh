@@ -45,6 +45,25 @@ awk -F, '
     }
   }' "$dir/kernels.csv" "$dir/memory.csv"
 
+# Backward-data against forward at a transformer MLP's shapes, batch 512, one thread.
+echo
+echo "| shape (out x in), batch 512 | pattern | density | forward vs dense | backward-data vs dense | backward-data / forward | goal | |"
+echo "|---|---|---|---|---|---|---|---|"
+awk -F, '
+  FNR > 1 && $5 == 512 && $7 == 1 && $2 != "dense" && ($1 == "forward" || $1 == "backward_data") {
+    key = $3 " x " $4 "|" $2 "|" $6
+    if (!(key in seen)) { seen[key] = 1; keys[++n] = key }
+    ms[key, $1] = $8; vs_dense[key, $1] = $10
+  }
+  END {
+    for (i = 1; i <= n; ++i) {
+      split(keys[i], k, "|"); f = ms[keys[i], "forward"]; b = ms[keys[i], "backward_data"]
+      if (f == "" || b == "") continue
+      printf "| %s | %s | 1/%d | %.2f | %.2f | %.2f | <= 1.5 | %s |\n", k[1], k[2], 1 / k[3] + 0.5,
+        vs_dense[keys[i], "forward"], vs_dense[keys[i], "backward_data"], b / f, b / f <= 1.5 ? "met" : "missed"
+    }
+  }' "$dir/kernels.csv"
+
 # Forward and layer-step speed-up over dense (time of dense / time of the pattern).
 echo
 awk -F, '
