@@ -36,7 +36,10 @@ void register_bsr() {
   for (auto const s : rectangular_shapes)
     add_pattern<Weights>(
         "block32x32", s.out, s.in, smup::ratio{1, 8},
-        [s] { return Weights(s.out, s.in, smup::ratio{1, 8}, 7); }, rectangular_batch);
+        [s] {
+          return Weights(s.out, s.in, smup::ratio{1, 8}, 7);
+        },
+        rectangular_batch);
 #endif
 }
 

@@ -31,7 +31,10 @@ void register_csr() {
   for (auto const s : rectangular_shapes)
     add_pattern<Unstructured>(
         "unstructured", s.out, s.in, smup::ratio{1, 10},
-        [s] { return Unstructured(s.out, s.in, smup::ratio{1, 10}, 7); }, rectangular_batch);
+        [s] {
+          return Unstructured(s.out, s.in, smup::ratio{1, 10}, 7);
+        },
+        rectangular_batch);
 #endif
 }
 

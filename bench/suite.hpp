@@ -170,9 +170,9 @@ void time_op(benchmark::State& state, Op op, Weights const& w, std::int64_t colu
 }
 
 /// Registers the four ops of one pattern at one shape and density; `make` builds the weights.
-template <class Weights, class Make>
-void add_pattern(std::string const& pattern, std::int64_t out, std::int64_t in,
-                 smup::ratio density, Make make, std::int64_t columns = batch) {
+template <class Weights, class Make> void add_pattern(std::string const& pattern, std::int64_t out,
+                                                      std::int64_t in, smup::ratio density,
+                                                      Make make, std::int64_t columns = batch) {
   std::string const key = weights_key(pattern, out, in, density);
   for (Op const op : all_ops) {
     add_kernel(Subject{op, pattern, out, in, columns, density}, [=](benchmark::State& state) {
