@@ -50,15 +50,11 @@ inline Parsed<Settings> parse(Arguments const& args) {
     } else if (args[i] == "--smoke") {
       s.lm.base_width = 16;
       s.width = 32;
-      s.lm.blocks = 1;
-      s.lm.head_dim = 8;
-      s.lm.context = 16;
-      s.lm.batch = 4;
+      use_smoke_lm(s.lm);
       s.densities = {"1", "1/4"};
       s.lr_first = -8;
       s.lr_last = -6;
       s.lm.steps = 5;
-      s.lm.eval_batches = 2;
     } else if (args[i] == "--steps") {
       s.lm.steps = args.positive(i);
     } else if (args[i] == "--seeds") {

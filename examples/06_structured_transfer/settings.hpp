@@ -109,11 +109,7 @@ inline Parsed<Settings> parse(Arguments const& args) {
       // Width 32: whole groups of 4 and 4 x 4 blocks in every hidden matrix.
       s.base_width = 16;
       s.width = 32;
-      s.lm.blocks = 1;
-      s.lm.head_dim = 8;
-      s.lm.context = 16;
-      s.lm.batch = 4;
-      s.lm.eval_batches = 2;
+      use_smoke_lm(s.lm);
       s.densities = {"1", "1/4"};
       s.lr_first = -8;
       s.lr_last = -6;

@@ -74,6 +74,16 @@ struct LmSetup {
   std::filesystem::path checkpoint_dir{};
 };
 
+/// The tiny GPT of the examples' --smoke runs (seconds): one block, head size 8, context
+/// 16, 4 sequences a step, 2 validation batches.
+inline void use_smoke_lm(LmSetup& lm) {
+  lm.blocks = 1;
+  lm.head_dim = 8;
+  lm.context = 16;
+  lm.batch = 4;
+  lm.eval_batches = 2;
+}
+
 /// Copies the checkpoint options into the setup; checkpoints go to out/checkpoints.
 inline void apply_checkpoint_options(LmOptions const& io, LmSetup& lm) {
   lm.checkpoint_every = io.checkpoint_every;
