@@ -1,4 +1,4 @@
-// Unstructured and BalancedUnstructured (CSR), and KokkosSparse::spmv on the very same
+// Unstructured and BalancedUnstructured (CSR), and KokkosSparse::spmv on the same
 // Unstructured matrix at every shape and density.
 
 // 0 leaves the CSR formats (and with them the spmv baseline) out of the suite.

@@ -1,11 +1,9 @@
 #pragma once
-// Kokkos Kernels' own sparse product on the same matrix as a smup format (for the CSR
-// formats, on their very arrays), with the activations as a rank-2
-// multivector. Kokkos Kernels 3.4 takes LayoutLeft and LayoutRight multivectors alike
-// (without explicit instantiation every layout compiles), so X and Y are smup's own
-// [features][batch] LayoutRight views and nothing is copied or transposed.
+// Kokkos Kernels' own sparse product on the same matrix as a smup format, with the
+// activations as a rank-2 multivector. Kokkos Kernels 3.4 takes LayoutLeft and LayoutRight
+// multivectors alike (without explicit instantiation every layout compiles), so X and Y are smup's
+// own [features][batch] LayoutRight views and nothing is copied or transposed.
 #include <cmath>
-#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -26,48 +24,39 @@
 
 namespace smup_bench {
 
-// int32 column indices and size_t offsets: KokkosSparse::CrsMatrix's defaults, and what
-// smup's CSR stores, so its arrays are used as they are.
+// int32 column indices and size_t offsets: KokkosSparse::CrsMatrix's defaults. smup's
+// CSR stores 16-bit indices (in segments), so every format is copied into it.
 using SpmvMatrix =
     KokkosSparse::CrsMatrix<Scalar, std::int32_t, Space::device_type, void, std::size_t>;
 
-/// The CSR KokkosSparse::spmv multiplies: a CSR format's own arrays (shared, not copied);
-/// for any other format, its kept entries rows in order and columns ascending, built on
-/// the host outside the timed loop.
+/// The CSR KokkosSparse::spmv multiplies: the format's kept entries, rows in order and
+/// columns ascending, built on the host outside the timed loop.
 template <class Weights> SpmvMatrix spmv_matrix(Weights const& w) {
   auto const rows = static_cast<std::int32_t>(w.rows()), cols = static_cast<std::int32_t>(w.cols());
-  if constexpr (requires {
-                  { w.row_map() } -> std::convertible_to<SpmvMatrix::row_map_type>;
-                  { w.column_indices() } -> std::convertible_to<SpmvMatrix::index_type>;
-                }) {
-    return SpmvMatrix("smup_bench::spmv", rows, cols, static_cast<std::size_t>(w.kept()),
-                      w.values(), w.row_map(), w.column_indices());
-  } else {
-    auto const dense = w.to_dense_host();
-    auto const mask = w.mask_host();
-    auto const nnz = static_cast<std::size_t>(w.kept());
-    SpmvMatrix::row_map_type::non_const_type row_map("row_map", std::size_t(rows) + 1);
-    SpmvMatrix::index_type entries("entries", nnz);
-    SpmvMatrix::values_type values("values", nnz);
-    auto h_row_map = Kokkos::create_mirror_view(row_map);
-    auto h_entries = Kokkos::create_mirror_view(entries);
-    auto h_values = Kokkos::create_mirror_view(values);
-    std::size_t k = 0;
-    for (std::int32_t i = 0; i < rows; ++i) {
-      h_row_map(i) = k;
-      for (std::int32_t j = 0; j < cols; ++j)
-        if (mask(i, j)) {
-          h_entries(k) = j;
-          h_values(k) = dense(i, j);
-          ++k;
-        }
-    }
-    h_row_map(rows) = k;
-    Kokkos::deep_copy(row_map, h_row_map);
-    Kokkos::deep_copy(entries, h_entries);
-    Kokkos::deep_copy(values, h_values);
-    return SpmvMatrix("smup_bench::spmv", rows, cols, nnz, values, row_map, entries);
+  auto const dense = w.to_dense_host();
+  auto const mask = w.mask_host();
+  auto const nnz = static_cast<std::size_t>(w.kept());
+  SpmvMatrix::row_map_type::non_const_type row_map("row_map", std::size_t(rows) + 1);
+  SpmvMatrix::index_type entries("entries", nnz);
+  SpmvMatrix::values_type values("values", nnz);
+  auto h_row_map = Kokkos::create_mirror_view(row_map);
+  auto h_entries = Kokkos::create_mirror_view(entries);
+  auto h_values = Kokkos::create_mirror_view(values);
+  std::size_t k = 0;
+  for (std::int32_t i = 0; i < rows; ++i) {
+    h_row_map(i) = k;
+    for (std::int32_t j = 0; j < cols; ++j)
+      if (mask(i, j)) {
+        h_entries(k) = j;
+        h_values(k) = dense(i, j);
+        ++k;
+      }
   }
+  h_row_map(rows) = k;
+  Kokkos::deep_copy(row_map, h_row_map);
+  Kokkos::deep_copy(entries, h_entries);
+  Kokkos::deep_copy(values, h_values);
+  return SpmvMatrix("smup_bench::spmv", rows, cols, nnz, values, row_map, entries);
 }
 
 /// Times y = A x with KokkosSparse::spmv after checking it against smup::forward(w, ...).

@@ -6,6 +6,7 @@
 /// threads owns a range of output rows holding about equal numbers of kept entries.
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -30,31 +31,60 @@ inline constexpr int csr_tile_vectors = host_simd_registers / 2;
 // in a core's L2 with room for the streamed operands.
 inline constexpr std::size_t csr_panel_bytes = std::size_t{256} << 10;
 
+/// Gathered rows per panel for tiles of NV vectors: a power of two, so that panels never
+/// straddle two 16-bit index segments.
+template <int NV, class Scalar> constexpr std::int64_t csr_panel_rows() {
+  constexpr auto fit = csr_panel_bytes / (NV * sizeof(typename HostSimd<Scalar>::type));
+  return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::bit_floor(fit)), 16,
+                                  csr_segment_span);
+}
+
 /// Raw pointers and extents one host kernel call works on.
 template <class Scalar> struct CsrHostMatrix {
-  std::size_t const* ptr;   // offsets of the walked side (CSR rows or CSC columns)
-  std::int32_t const* idx;  // the other index of each entry
-  std::int32_t const* perm; // position in val, or null for CSR order
+  std::size_t const* ptr;   // segment offsets of the walked side (CSR rows or CSC columns)
+  std::uint16_t const* idx; // the other index of each entry, within its segment
+  std::int64_t segments;    // segments per walked line
   Scalar const* val;
   std::int64_t inner; // extent of the gathered side (cut into panels)
+  // A transposed walk finds its weights in the CSR rows: their offsets and columns.
+  std::size_t const* csr_ptr = nullptr;
+  std::uint16_t const* csr_col = nullptr;
+  std::int64_t csr_segments = 1;
 };
 
-/// out[r][b0 : b0 + NV * lanes] = sum_k val(k) in[idx(k)][...] for r in [r0, r1),
-/// panel by panel over the gathered rows of `in`.
-template <int NV, bool Permuted, class Scalar>
+/// For a transposed walk over the columns from c0 on: where each CSR row's first entry
+/// at a column >= c0 sits. The walk visits a row's entries in column order, so from
+/// there on its weights follow each other in values().
+template <class Scalar>
+void csr_first_positions(CsrHostMatrix<Scalar> const& a, std::int64_t c0, std::size_t* at) {
+  auto const s = c0 / csr_segment_span;
+  auto const target = static_cast<std::uint16_t>(c0 % csr_segment_span);
+  for (std::int64_t g = 0; g < a.inner; ++g) {
+    auto const line = static_cast<std::size_t>(g * a.csr_segments + s);
+    at[g] = static_cast<std::size_t>(
+        std::lower_bound(a.csr_col + a.csr_ptr[line], a.csr_col + a.csr_ptr[line + 1], target) -
+        a.csr_col);
+  }
+}
+
+/// out[r][b0 : b0 + NV * lanes] = sum_k w(k) in[g(k)][...] for r in [r0, r1), panel by
+/// panel over the gathered rows of `in`. Transposed: w(k) = val[at[g]++] (see above).
+template <int NV, bool Transposed, class Scalar>
 void csr_product_tile(CsrHostMatrix<Scalar> const& a, std::int64_t r0, std::int64_t r1,
                       Scalar const* in, std::size_t ld_in, Scalar* out, std::size_t ld_out,
-                      std::int64_t b0, std::size_t* cursor) {
+                      std::int64_t b0, std::size_t* cursor, std::size_t* at) {
   using V = HostSimd<Scalar>;
   using vec = typename V::type;
-  auto const panel =
-      std::max<std::int64_t>(16, static_cast<std::int64_t>(csr_panel_bytes / (NV * sizeof(vec))));
-  for (std::int64_t r = r0; r < r1; ++r) cursor[r - r0] = a.ptr[r];
+  constexpr auto panel = csr_panel_rows<NV, Scalar>();
+  for (std::int64_t r = r0; r < r1; ++r) cursor[r - r0] = a.ptr[r * a.segments];
   for (std::int64_t p0 = 0; p0 < a.inner; p0 += panel) {
-    auto const p1 = static_cast<std::int32_t>(std::min(a.inner, p0 + panel));
+    auto const s = p0 / csr_segment_span;
+    auto const base = s * csr_segment_span;
+    auto const p1 = std::min(a.inner, p0 + panel) - base; // within the segment
+    Scalar const* in_s = in + static_cast<std::size_t>(base) * ld_in + b0;
     for (std::int64_t r = r0; r < r1; ++r) {
       auto k = cursor[r - r0];
-      auto const end = a.ptr[r + 1];
+      auto const end = a.ptr[r * a.segments + s + 1];
       Scalar* o = out + static_cast<std::size_t>(r) * ld_out + b0;
       vec acc[NV];
       if (p0 == 0) {
@@ -64,8 +94,8 @@ void csr_product_tile(CsrHostMatrix<Scalar> const& a, std::int64_t r0, std::int6
         for (int j = 0; j < NV; ++j) acc[j] = V::load(o + j * V::lanes);
       }
       for (; k < end && a.idx[k] < p1; ++k) {
-        vec const wk = V::splat(Permuted ? a.val[a.perm[k]] : a.val[k]);
-        Scalar const* x = in + static_cast<std::size_t>(a.idx[k]) * ld_in + b0;
+        vec const wk = V::splat(Transposed ? a.val[at[base + a.idx[k]]++] : a.val[k]);
+        Scalar const* x = in_s + static_cast<std::size_t>(a.idx[k]) * ld_in;
         SMUP_UNROLL(16)
         for (int j = 0; j < NV; ++j) acc[j] = V::fma(wk, V::load(x + j * V::lanes), acc[j]);
       }
@@ -82,20 +112,22 @@ void csr_gradient_tile(CsrHostMatrix<Scalar> const& a, std::int64_t r0, std::int
                        Scalar* dw, std::int64_t b0, bool accumulate, std::size_t* cursor) {
   using V = HostSimd<Scalar>;
   using vec = typename V::type;
-  auto const panel =
-      std::max<std::int64_t>(16, static_cast<std::int64_t>(csr_panel_bytes / (NV * sizeof(vec))));
-  for (std::int64_t r = r0; r < r1; ++r) cursor[r - r0] = a.ptr[r];
+  constexpr auto panel = csr_panel_rows<NV, Scalar>();
+  for (std::int64_t r = r0; r < r1; ++r) cursor[r - r0] = a.ptr[r * a.segments];
   for (std::int64_t p0 = 0; p0 < a.inner; p0 += panel) {
-    auto const p1 = static_cast<std::int32_t>(std::min(a.inner, p0 + panel));
+    auto const s = p0 / csr_segment_span;
+    auto const base = s * csr_segment_span;
+    auto const p1 = std::min(a.inner, p0 + panel) - base;
+    Scalar const* x_s = x + static_cast<std::size_t>(base) * ld_x + b0;
     for (std::int64_t r = r0; r < r1; ++r) {
       auto k = cursor[r - r0];
-      auto const end = a.ptr[r + 1];
+      auto const end = a.ptr[r * a.segments + s + 1];
       if (k == end || a.idx[k] >= p1) continue;
       Scalar const* d = dy + static_cast<std::size_t>(r) * ld_dy + b0;
       vec dv[NV];
       for (int j = 0; j < NV; ++j) dv[j] = V::load(d + j * V::lanes);
       for (; k < end && a.idx[k] < p1; ++k) {
-        Scalar const* xr = x + static_cast<std::size_t>(a.idx[k]) * ld_x + b0;
+        Scalar const* xr = x_s + static_cast<std::size_t>(a.idx[k]) * ld_x;
         // Two chains halve the dependent-FMA latency of one long dot product.
         vec s0{}, s1{};
         SMUP_UNROLL(16)
@@ -105,23 +137,33 @@ void csr_gradient_tile(CsrHostMatrix<Scalar> const& a, std::int64_t r0, std::int
           else
             s1 = V::fma(dv[j], V::load(xr + j * V::lanes), s1);
         }
-        Scalar const s = V::sum(s0 + s1);
-        dw[k] = accumulate ? dw[k] + s : s;
+        Scalar const sum = V::sum(s0 + s1);
+        dw[k] = accumulate ? dw[k] + sum : sum;
       }
       cursor[r - r0] = k;
     }
   }
 }
 
-/// Rows [0, n) cut into `parts` ranges of about equal kept entries.
-inline std::vector<std::int64_t> csr_balanced_ranges(std::size_t const* ptr, std::int64_t n,
-                                                     int parts) {
+/// Lines [0, n) of segment offsets `ptr` cut into `parts` ranges of about equal kept
+/// entries.
+inline std::vector<std::int64_t> csr_balanced_ranges(std::size_t const* ptr, std::int64_t segments,
+                                                     std::int64_t n, int parts) {
   std::vector<std::int64_t> bounds(static_cast<std::size_t>(parts) + 1, n);
   bounds[0] = 0;
-  auto const total = ptr[n];
+  auto const total = ptr[n * segments];
   for (int t = 1; t < parts; ++t) {
     auto const target = total * static_cast<std::size_t>(t) / static_cast<std::size_t>(parts);
-    bounds[static_cast<std::size_t>(t)] = std::lower_bound(ptr, ptr + n + 1, target) - ptr;
+    // The first line whose entries start at or after target.
+    std::int64_t lo = 0, hi = n;
+    while (lo < hi) {
+      auto const mid = lo + (hi - lo) / 2;
+      if (ptr[mid * segments] < target)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    bounds[static_cast<std::size_t>(t)] = lo;
   }
   for (int t = 1; t <= parts; ++t)
     bounds[static_cast<std::size_t>(t)] =
@@ -129,11 +171,11 @@ inline std::vector<std::int64_t> csr_balanced_ranges(std::size_t const* ptr, std
   return bounds;
 }
 
-/// One Kokkos work item per thread of E, each owning a range of output rows.
-template <class E, class F>
-void csr_parallel_rows(std::size_t const* ptr, std::int64_t n, char const* label, F const& f) {
+/// One Kokkos work item per thread of E, each owning a range of output lines.
+template <class E, class Scalar, class F> void
+csr_parallel_rows(CsrHostMatrix<Scalar> const& a, std::int64_t n, char const* label, F const& f) {
   int const parts = std::max(1, E().concurrency());
-  auto const bounds = csr_balanced_ranges(ptr, n, parts);
+  auto const bounds = csr_balanced_ranges(a.ptr, a.segments, n, parts);
   Kokkos::parallel_for(label, Kokkos::RangePolicy<E, Kokkos::Schedule<Kokkos::Static>>(0, parts),
                        [=](int t) {
                          auto const r0 = bounds[static_cast<std::size_t>(t)];
@@ -142,30 +184,48 @@ void csr_parallel_rows(std::size_t const* ptr, std::int64_t n, char const* label
                        });
 }
 
-template <class E, bool Permuted, class Scalar>
+template <class E, bool Transposed, class Scalar>
 void csr_host_product(CsrHostMatrix<Scalar> const& a, std::int64_t n, Scalar const* in,
                       std::size_t ld_in, Scalar* out, std::size_t ld_out, std::int64_t batch,
                       char const* label) {
-  csr_parallel_rows<E>(a.ptr, n, label, [=](std::int64_t r0, std::int64_t r1) {
+  csr_parallel_rows<E>(a, n, label, [=](std::int64_t r0, std::int64_t r1) {
     constexpr std::int64_t lanes = HostSimd<Scalar>::lanes;
     std::vector<std::size_t> cursor(static_cast<std::size_t>(r1 - r0));
+    // Transposed: each tile walks the CSR rows' weights from the same first positions.
+    std::vector<std::size_t> first, at;
+    if constexpr (Transposed) {
+      first.resize(static_cast<std::size_t>(a.inner));
+      csr_first_positions(a, r0, first.data());
+    }
+    auto const restart = [&] {
+      if constexpr (Transposed) at = first;
+      return at.data();
+    };
     std::int64_t b = 0;
     for (; b + csr_tile_vectors * lanes <= batch; b += csr_tile_vectors * lanes)
-      csr_product_tile<csr_tile_vectors, Permuted>(a, r0, r1, in, ld_in, out, ld_out, b,
-                                                   cursor.data());
+      csr_product_tile<csr_tile_vectors, Transposed>(a, r0, r1, in, ld_in, out, ld_out, b,
+                                                     cursor.data(), restart());
     for (; b + 4 * lanes <= batch; b += 4 * lanes)
-      csr_product_tile<4, Permuted>(a, r0, r1, in, ld_in, out, ld_out, b, cursor.data());
+      csr_product_tile<4, Transposed>(a, r0, r1, in, ld_in, out, ld_out, b, cursor.data(),
+                                      restart());
     for (; b + lanes <= batch; b += lanes)
-      csr_product_tile<1, Permuted>(a, r0, r1, in, ld_in, out, ld_out, b, cursor.data());
-    // The last lanes of a batch that is not a multiple of the vector width.
-    for (std::int64_t r = r0; r < r1; ++r)
-      for (std::int64_t bt = b; bt < batch; ++bt) {
-        Scalar acc = 0;
-        for (auto k = a.ptr[r]; k < a.ptr[r + 1]; ++k)
-          acc += (Permuted ? a.val[a.perm[k]] : a.val[k]) *
-                 in[static_cast<std::size_t>(a.idx[k]) * ld_in + static_cast<std::size_t>(bt)];
-        out[static_cast<std::size_t>(r) * ld_out + static_cast<std::size_t>(bt)] = acc;
-      }
+      csr_product_tile<1, Transposed>(a, r0, r1, in, ld_in, out, ld_out, b, cursor.data(),
+                                      restart());
+    if (b == batch) return;
+    // The last lanes of a batch that is not a multiple of the vector width, summed in
+    // the same order as the tiles.
+    auto* const weight_at = restart();
+    for (std::int64_t r = r0; r < r1; ++r) {
+      Scalar* o = out + static_cast<std::size_t>(r) * ld_out;
+      for (std::int64_t bt = b; bt < batch; ++bt) o[bt] = 0;
+      for (std::int64_t s = 0; s < a.segments; ++s)
+        for (auto k = a.ptr[r * a.segments + s]; k < a.ptr[r * a.segments + s + 1]; ++k) {
+          auto const g = s * csr_segment_span + a.idx[k];
+          Scalar const w = Transposed ? a.val[weight_at[g]++] : a.val[k];
+          Scalar const* x = in + static_cast<std::size_t>(g) * ld_in;
+          for (std::int64_t bt = b; bt < batch; ++bt) o[bt] += w * x[bt];
+        }
+    }
   });
 }
 
@@ -174,7 +234,7 @@ void csr_host_weight_gradient(CsrHostMatrix<Scalar> const& a, std::int64_t n, Sc
                               std::size_t ld_dy, Scalar const* x, std::size_t ld_x, Scalar* dw,
                               std::int64_t batch) {
   csr_parallel_rows<E>(
-      a.ptr, n, "smup::weight_gradient<unstructured,host>", [=](std::int64_t r0, std::int64_t r1) {
+      a, n, "smup::weight_gradient<unstructured,host>", [=](std::int64_t r0, std::int64_t r1) {
         constexpr std::int64_t lanes = HostSimd<Scalar>::lanes;
         std::vector<std::size_t> cursor(static_cast<std::size_t>(r1 - r0));
         std::int64_t b = 0;
@@ -188,22 +248,31 @@ void csr_host_weight_gradient(CsrHostMatrix<Scalar> const& a, std::int64_t n, Sc
         if (b == batch && b != 0) return;
         // The tail lanes, or the whole batch when it is shorter than a vector.
         for (std::int64_t r = r0; r < r1; ++r)
-          for (auto k = a.ptr[r]; k < a.ptr[r + 1]; ++k) {
-            Scalar s = b == 0 ? Scalar{0} : dw[k];
-            for (std::int64_t bt = b; bt < batch; ++bt)
-              s += dy[static_cast<std::size_t>(r) * ld_dy + static_cast<std::size_t>(bt)] *
-                   x[static_cast<std::size_t>(a.idx[k]) * ld_x + static_cast<std::size_t>(bt)];
-            dw[k] = s;
-          }
+          for (std::int64_t s = 0; s < a.segments; ++s)
+            for (auto k = a.ptr[r * a.segments + s]; k < a.ptr[r * a.segments + s + 1]; ++k) {
+              auto const c = static_cast<std::size_t>(s * csr_segment_span + a.idx[k]);
+              Scalar sum = b == 0 ? Scalar{0} : dw[k];
+              for (std::int64_t bt = b; bt < batch; ++bt)
+                sum += dy[static_cast<std::size_t>(r) * ld_dy + static_cast<std::size_t>(bt)] *
+                       x[c * ld_x + static_cast<std::size_t>(bt)];
+              dw[k] = sum;
+            }
       });
 }
 
 template <class P, class E, class Scalar>
 CsrHostMatrix<Scalar> csr_host_matrix(CsrWeights<P, E, Scalar> const& w, bool transposed) {
   if (transposed)
-    return {w.transposed_col_map().data(), w.transposed_row_indices().data(),
-            w.transposed_permutation().data(), w.values().data(), w.rows()};
-  return {w.row_map().data(), w.column_indices().data(), nullptr, w.values().data(), w.cols()};
+    return {w.transposed_col_map().data(),
+            w.transposed_row_indices().data(),
+            w.row_segments(),
+            w.values().data(),
+            w.rows(),
+            w.row_map().data(),
+            w.column_indices().data(),
+            w.column_segments()};
+  return {w.row_map().data(), w.column_indices().data(), w.column_segments(), w.values().data(),
+          w.cols()};
 }
 
 // Activations are addressed through their row stride, never their batch extent: a
