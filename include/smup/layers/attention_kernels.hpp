@@ -18,6 +18,7 @@
 #include <Kokkos_Core.hpp>
 
 #include <smup/kernels/math.hpp>
+#include <smup/kernels/unroll.hpp>
 #include <smup/kernels/views.hpp>
 
 namespace smup::detail {
@@ -46,11 +47,35 @@ template <class E> Kokkos::TeamPolicy<E> attention_policy(int teams, int team_si
                        : Kokkos::TeamPolicy<E>(teams, Kokkos::AUTO);
 }
 
-// y[0, n) += a x[0, n): the host kernels' inner loop; no reduction, so it vectorises.
-template <class Scalar> void attention_axpy(std::int64_t n, Scalar a,
-                                            Scalar const* KOKKOS_RESTRICT x,
-                                            Scalar* KOKKOS_RESTRICT y) {
-  for (std::int64_t j = 0; j < n; ++j) y[j] += a * x[j];
+// y[j] += sum over s in [s0, s1) of coef[s * coef_stride] * x[s * ldx + j], j in [0, n):
+// the host kernels' inner loop. Each sum runs in increasing s, as the team kernels' do,
+// with W entries of y held in registers across the s loop instead of stored at every s.
+template <int W, class Scalar>
+void attention_rows_sum_chunk(std::int64_t j0, std::int64_t s0, std::int64_t s1, Scalar const* coef,
+                              std::int64_t coef_stride, Scalar const* KOKKOS_RESTRICT x,
+                              std::int64_t ldx, Scalar* KOKKOS_RESTRICT y) {
+  Scalar acc[W];
+  SMUP_UNROLL(32)
+  for (int j = 0; j < W; ++j) acc[j] = y[j0 + j];
+  for (std::int64_t s = s0; s < s1; ++s) {
+    Scalar const c = coef[s * coef_stride];
+    Scalar const* const xs = x + s * ldx + j0;
+    SMUP_UNROLL(32)
+    for (int j = 0; j < W; ++j) acc[j] += c * xs[j];
+  }
+  SMUP_UNROLL(32)
+  for (int j = 0; j < W; ++j) y[j0 + j] = acc[j];
+}
+
+template <class Scalar> void attention_rows_sum(std::int64_t n, std::int64_t s0, std::int64_t s1,
+                                                Scalar const* coef, std::int64_t coef_stride,
+                                                Scalar const* x, std::int64_t ldx, Scalar* y) {
+  std::int64_t j0 = 0;
+  for (; j0 + 32 <= n; j0 += 32)
+    attention_rows_sum_chunk<32>(j0, s0, s1, coef, coef_stride, x, ldx, y);
+  for (; j0 + 8 <= n; j0 += 8)
+    attention_rows_sum_chunk<8>(j0, s0, s1, coef, coef_stride, x, ldx, y);
+  for (; j0 < n; ++j0) attention_rows_sum_chunk<1>(j0, s0, s1, coef, coef_stride, x, ldx, y);
 }
 
 // Team scratch of `words` scalars, 64-byte aligned.
@@ -97,8 +122,7 @@ template <class E, class Scalar> void attention_forward_host(AttentionState<Scal
                          for (std::int64_t t = 0; t < T; ++t) {
                            Scalar* const p = &probs(b, h, t, 0);
                            for (std::int64_t s = 0; s <= t; ++s) p[s] = 0;
-                           for (std::int64_t i = 0; i < hd; ++i)
-                             attention_axpy(t + 1, q[i * T + t], k + i * T, p);
+                           attention_rows_sum(t + 1, 0, hd, q + t, T, k, T, p);
                            Scalar top = 0;
                            for (std::int64_t s = 0; s <= t; ++s) {
                              Scalar const logit = scale * p[s];
@@ -117,8 +141,7 @@ template <class E, class Scalar> void attention_forward_host(AttentionState<Scal
                            for (std::int64_t s = t + 1; s < T; ++s) p[s] = 0;
                            Scalar* const ot = o + t * hd;
                            for (std::int64_t i = 0; i < hd; ++i) ot[i] = 0;
-                           for (std::int64_t s = 0; s <= t; ++s)
-                             attention_axpy(hd, p[s], vt + s * hd, ot);
+                           attention_rows_sum(hd, 0, t + 1, p, 1, vt, hd, ot);
                          }
                          for (std::int64_t i = 0; i < hd; ++i)
                            for (std::int64_t t = 0; t < T; ++t)
@@ -136,55 +159,54 @@ template <class E, class Scalar> void attention_backward_host(AttentionState<Sca
   auto const scale = a.scale;
   auto const teams = static_cast<int>((a.columns / T) * heads);
   std::int64_t const words = 7 * hd * T;
-  Kokkos::parallel_for("smup::CausalSelfAttention::backward<host>",
-                       Kokkos::TeamPolicy<E>(teams, 1).set_scratch_size(
-                           1, Kokkos::PerTeam(attention_scratch_bytes<Scalar>(words))),
-                       [=](Team const& team) {
-                         std::int64_t const b = team.league_rank() / heads,
-                                            h = team.league_rank() % heads;
-                         std::int64_t const q0 = h * hd, k0 = d + h * hd, v0 = 2 * d + h * hd,
-                                            first = b * T;
-                         Scalar* const v = attention_scratch<Scalar>(team, words); // [i][s]
-                         Scalar* const qt = v + hd * T;                            // [t][i]
-                         Scalar* const gt = qt + hd * T;                           // d_out [t][i]
-                         Scalar* const kt = gt + hd * T;                           // [s][i]
-                         Scalar* const dq = kt + hd * T;                           // [t][i]
-                         Scalar* const dk = dq + hd * T;                           // [s][i]
-                         Scalar* const dv = dk + hd * T;                           // [s][i]
-                         for (std::int64_t i = 0; i < hd; ++i)
-                           for (std::int64_t t = 0; t < T; ++t) {
-                             v[i * T + t] = qkv(v0 + i, first + t);
-                             qt[t * hd + i] = qkv(q0 + i, first + t);
-                             gt[t * hd + i] = d_out(q0 + i, first + t);
-                             kt[t * hd + i] = qkv(k0 + i, first + t);
-                           }
-                         for (std::int64_t j = 0; j < 3 * hd * T; ++j) dq[j] = 0;
-                         for (std::int64_t t = 0; t < T; ++t) {
-                           Scalar const* const p = &probs(b, h, t, 0);
-                           Scalar* const dl = &d_logits(b, h, t, 0);
-                           // dp(t, s) = d_out_t . v_s; softmax backward: dlogit = p (dp - sum_s p
-                           // dp).
-                           for (std::int64_t s = 0; s <= t; ++s) dl[s] = 0;
-                           for (std::int64_t i = 0; i < hd; ++i)
-                             attention_axpy(t + 1, gt[t * hd + i], v + i * T, dl);
-                           Scalar p_dp = 0;
-                           for (std::int64_t s = 0; s <= t; ++s) p_dp += p[s] * dl[s];
-                           for (std::int64_t s = 0; s <= t; ++s) dl[s] = p[s] * (dl[s] - p_dp);
-                           // Row t adds to dq_t, and to dk_s and dv_s for every s <= t, in
-                           // increasing t.
-                           for (std::int64_t s = 0; s <= t; ++s) {
-                             attention_axpy(hd, dl[s], kt + s * hd, dq + t * hd);
-                             attention_axpy(hd, dl[s], qt + t * hd, dk + s * hd);
-                             attention_axpy(hd, p[s], gt + t * hd, dv + s * hd);
-                           }
-                         }
-                         for (std::int64_t i = 0; i < hd; ++i)
-                           for (std::int64_t t = 0; t < T; ++t) {
-                             d_qkv(q0 + i, first + t) = scale * dq[t * hd + i];
-                             d_qkv(k0 + i, first + t) = scale * dk[t * hd + i];
-                             d_qkv(v0 + i, first + t) = dv[t * hd + i];
-                           }
-                       });
+  Kokkos::parallel_for(
+      "smup::CausalSelfAttention::backward<host>",
+      Kokkos::TeamPolicy<E>(teams, 1).set_scratch_size(
+          1, Kokkos::PerTeam(attention_scratch_bytes<Scalar>(words))),
+      [=](Team const& team) {
+        std::int64_t const b = team.league_rank() / heads, h = team.league_rank() % heads;
+        std::int64_t const q0 = h * hd, k0 = d + h * hd, v0 = 2 * d + h * hd, first = b * T;
+        Scalar* const v = attention_scratch<Scalar>(team, words); // [i][s]
+        Scalar* const qt = v + hd * T;                            // [t][i]
+        Scalar* const gt = qt + hd * T;                           // d_out [t][i]
+        Scalar* const kt = gt + hd * T;                           // [s][i]
+        Scalar* const dq = kt + hd * T;                           // [t][i]
+        Scalar* const dk = dq + hd * T;                           // [s][i]
+        Scalar* const dv = dk + hd * T;                           // [s][i]
+        for (std::int64_t i = 0; i < hd; ++i)
+          for (std::int64_t t = 0; t < T; ++t) {
+            v[i * T + t] = qkv(v0 + i, first + t);
+            qt[t * hd + i] = qkv(q0 + i, first + t);
+            gt[t * hd + i] = d_out(q0 + i, first + t);
+            kt[t * hd + i] = qkv(k0 + i, first + t);
+          }
+        for (std::int64_t j = 0; j < 3 * hd * T; ++j) dq[j] = 0;
+        for (std::int64_t t = 0; t < T; ++t) {
+          Scalar const* const p = &probs(b, h, t, 0);
+          Scalar* const dl = &d_logits(b, h, t, 0);
+          // dp(t, s) = d_out_t . v_s; softmax backward: dlogit = p (dp - sum_s p
+          // dp).
+          for (std::int64_t s = 0; s <= t; ++s) dl[s] = 0;
+          attention_rows_sum(t + 1, 0, hd, gt + t * hd, 1, v, T, dl);
+          Scalar p_dp = 0;
+          for (std::int64_t s = 0; s <= t; ++s) p_dp += p[s] * dl[s];
+          for (std::int64_t s = 0; s <= t; ++s) dl[s] = p[s] * (dl[s] - p_dp);
+          // dq_t: a sum of k rows over s <= t.
+          attention_rows_sum(hd, 0, t + 1, dl, 1, kt, hd, dq + t * hd);
+        }
+        // dk_s and dv_s: sums of q and d_out rows over t >= s, in
+        // increasing t, down column s of dlogit and p.
+        for (std::int64_t s = 0; s < T; ++s) {
+          attention_rows_sum(hd, s, T, &d_logits(b, h, 0, s), T, qt, hd, dk + s * hd);
+          attention_rows_sum(hd, s, T, &probs(b, h, 0, s), T, gt, hd, dv + s * hd);
+        }
+        for (std::int64_t i = 0; i < hd; ++i)
+          for (std::int64_t t = 0; t < T; ++t) {
+            d_qkv(q0 + i, first + t) = scale * dq[t * hd + i];
+            d_qkv(k0 + i, first + t) = scale * dk[t * hd + i];
+            d_qkv(v0 + i, first + t) = dv[t * hd + i];
+          }
+      });
 }
 
 // One team per (sequence, head), one thread per query position t: adjacent threads
