@@ -18,7 +18,6 @@
 #include <Kokkos_Core.hpp>
 
 #include <smup/kernels/math.hpp>
-#include <smup/kernels/unroll.hpp>
 #include <smup/kernels/views.hpp>
 
 namespace smup::detail {
@@ -55,15 +54,12 @@ void attention_rows_sum_chunk(std::int64_t j0, std::int64_t s0, std::int64_t s1,
                               std::int64_t coef_stride, Scalar const* KOKKOS_RESTRICT x,
                               std::int64_t ldx, Scalar* KOKKOS_RESTRICT y) {
   Scalar acc[W];
-  SMUP_UNROLL(32)
   for (int j = 0; j < W; ++j) acc[j] = y[j0 + j];
   for (std::int64_t s = s0; s < s1; ++s) {
     Scalar const c = coef[s * coef_stride];
     Scalar const* const xs = x + s * ldx + j0;
-    SMUP_UNROLL(32)
     for (int j = 0; j < W; ++j) acc[j] += c * xs[j];
   }
-  SMUP_UNROLL(32)
   for (int j = 0; j < W; ++j) y[j0 + j] = acc[j];
 }
 
