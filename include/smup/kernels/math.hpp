@@ -23,7 +23,7 @@ template <class T> KOKKOS_INLINE_FUNCTION T cos(T x) { return SMUP_DETAIL_KOKKOS
 
 /// e^y in arithmetic alone, which a compiler vectorises (libm's expf is one call per
 /// entry): y = n ln2 + r with |r| <= ln2 / 2 (ln2 split in two for an exact product), e^r
-/// from its degree-7 Taylor polynomial, and 2^|n| as a product of exact powers of two.
+/// from its degree-7 Taylor polynomial, and 2^n as a product of exact powers of two.
 /// Relative error about 1e-7 in float; y is clamped to [-80, 80], inside float's range.
 template <class T> KOKKOS_INLINE_FUNCTION T exp_arithmetic(T y) {
   T const c = y < T(-80) ? T(-80) : y > T(80) ? T(80) : y;
@@ -38,18 +38,18 @@ template <class T> KOKKOS_INLINE_FUNCTION T exp_arithmetic(T y) {
   p = p * r + T(0.5);
   p = p * r + T(1);
   p = p * r + T(1);
-  int const m = n < 0 ? -n : n;
-  T s = (m & 1) ? T(2) : T(1);
-  s *= (m & 2) ? T(4) : T(1);
-  s *= (m & 4) ? T(16) : T(1);
-  s *= (m & 8) ? T(256) : T(1);
-  s *= (m & 16) ? T(65536) : T(1);
-  s *= (m & 32) ? T(4294967296.0) : T(1);
-  s *= (m & 64) ? T(18446744073709551616.0) : T(1);
-  // Both branches computed, then selected: a division under a condition would keep the
-  // loop around this from vectorising (the compiler may not speculate a division).
-  T const inverse = T(1) / s;
-  return p * (n < 0 ? inverse : s);
+  // 2^n without a division: with k = n + 116 >= 0 (|n| <= 116 after the clamp),
+  // p 2^n = p 2^-116 2^k, multiplied in by exact powers of two from the smallest partial
+  // product up, each one a normal number: the same bits as p times 2^n.
+  int const k = n + 116;
+  T s = p * T(1.2037062152420224e-35); // 2^-116
+  s *= static_cast<T>(1 << (k & 15));
+  s *= (k & 16) ? T(65536) : T(1);
+  s *= (k & 32) ? T(4294967296.0) : T(1);
+  s *= (k & 64) ? T(18446744073709551616.0) : T(1);
+  s *= (k & 128) ? T(18446744073709551616.0) : T(1);
+  s *= (k & 128) ? T(18446744073709551616.0) : T(1);
+  return s;
 }
 
 /// e^y for loops meant to vectorise: exp_arithmetic in float, libm in double (where the
