@@ -88,16 +88,7 @@ public:
   /// y = multiplier * W x + b.   x: [in][batch], y: [out][batch].
   void forward(Activations<Scalar, E> const& x, Activations<Scalar, E> const& y) const {
     detail::run_forward(weights_, x, y);
-    auto const mult = static_cast<Scalar>(rules_.multiplier);
-    auto const b = bias_;
-    bool const has_bias = shape_.bias;
-    Kokkos::parallel_for(
-        "smup::Linear::forward_epilogue",
-        Kokkos::MDRangePolicy<E, Kokkos::Rank<2>>({0, 0}, {static_cast<std::int64_t>(y.extent(0)),
-                                                           static_cast<std::int64_t>(y.extent(1))}),
-        KOKKOS_LAMBDA(std::int64_t i, std::int64_t k) {
-          y(i, k) = mult * y(i, k) + (has_bias ? b(i) : Scalar(0));
-        });
+    detail::scale_add_bias<E>(y, static_cast<Scalar>(rules_.multiplier), bias_);
   }
 
   /// From dy = dL/dy: the weight and bias gradients (overwritten, not accumulated)
